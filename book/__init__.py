@@ -1,0 +1,12 @@
+"""Runtime for the course "Fine-tuning language models, hands-on".
+
+Every chapter and exercise imports from here. Submodules:
+
+- ``book.config``   where assets come from (offline kit or hub) and where the cache lives
+- ``book.models``   short model names -> hub id or offline-kit directory
+- ``book.data``     labeled and unlabeled datasets with one schema (``text``, ``label``)
+- ``book.kit``      builds and caches the offline kit (pre-trained tokenizer + LM, datasets)
+- ``book.envcheck`` "is my machine ready?" report
+"""
+
+__version__ = "0.1.0"
