@@ -11,6 +11,7 @@ import importlib
 import importlib.util
 import math
 import os
+import sys
 import traceback
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -31,10 +32,36 @@ def solutions_dir() -> Path:
     return Path(os.environ.get("AUTOGRADE_SOLUTIONS", REPO_ROOT / "solutions")).resolve()
 
 
+def extra_exercise_dirs() -> list[Path]:
+    """Folders holding the public pieces (``drivers/X.py``, ``visible/X.py``) of extra exercises.
+
+    ``AUTOGRADE_EXERCISES`` (``os.pathsep``-separated) lets tests and courses grade exercises
+    kept outside the package without touching ``autograde/drivers`` or ``autograde/visible``.
+    """
+    value = os.environ.get("AUTOGRADE_EXERCISES", "")
+    return [Path(p).resolve() for p in value.split(os.pathsep) if p]
+
+
+def _public_dirs() -> list[Path]:
+    return [Path(__file__).parent, *extra_exercise_dirs()]
+
+
 def exercise_ids() -> list[str]:
     """Every exercise that has visible checks, sorted."""
-    visible = Path(__file__).parent / "visible"
-    return sorted(p.stem for p in visible.glob("*.py") if not p.stem.startswith("_"))
+    stems = {p.stem for d in _public_dirs() for p in (d / "visible").glob("*.py")}
+    return sorted(s for s in stems if not s.startswith("_"))
+
+
+def _public_module(exercise: str, kind: str) -> ModuleType:
+    """``autograde.<kind>.<exercise>``, or the same file from an extra folder (loaded once)."""
+    for folder in extra_exercise_dirs():
+        path = folder / kind / f"{exercise}.py"
+        if path.is_file():
+            name = f"_autograde_extra_{kind}_{exercise}"
+            if name not in sys.modules:
+                sys.modules[name] = _load_private(path, name)
+            return sys.modules[name]
+    return importlib.import_module(f"autograde.{kind}.{exercise}")
 
 
 def _require_exercise(exercise: str) -> None:
@@ -45,13 +72,13 @@ def _require_exercise(exercise: str) -> None:
 def drivers(exercise: str) -> ModuleType:
     """The public driver module ``autograde.drivers.<exercise>``."""
     _require_exercise(exercise)
-    return importlib.import_module(f"autograde.drivers.{exercise}")
+    return _public_module(exercise, "drivers")
 
 
 def visible_checks(exercise: str) -> list[Check]:
     """Checks a student can run locally: expected values are baked in."""
     _require_exercise(exercise)
-    return list(importlib.import_module(f"autograde.visible.{exercise}").CHECKS)
+    return list(_public_module(exercise, "visible").CHECKS)
 
 
 def _load_private(path: Path, module_name: str) -> ModuleType:
