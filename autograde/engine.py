@@ -117,7 +117,7 @@ class _Session:
             reply = self.sandbox.request({"op": "exec", "cells": self.program.cells},
                                          self.limits.notebook_timeout_s)
         except SandboxFault as fault:  # the same code would fail the same way again
-            self.fatal = f"running your notebook failed: it {fault}"
+            self.fatal = f"running your notebook failed: {fault}"
             return False
         self._runs += 1
         if self._runs == 1:

@@ -34,6 +34,8 @@ def render_markdown(student: str, results: list[CheckResult], notes: list[str]) 
            f"**Total: {_points(total)} / {_points(maximum)} points**", ""]
     for exercise in dict.fromkeys(r.exercise for r in results):
         mine = [r for r in results if r.exercise == exercise]
+        part_order = {p: i for i, p in enumerate(dict.fromkeys(r.part for r in mine))}
+        mine.sort(key=lambda r: part_order[r.part])
         got = sum(r.points for r in mine)
         out += [f"## {exercise}: {_points(got)} / {_points(sum(r.max_points for r in mine))}", "",
                 "| part | check | result | points | what it checks / what is wrong |",

@@ -92,10 +92,10 @@ def write_gradebook(out_dir: Path, records: list[dict[str, Any]]) -> tuple[Path,
     rows, totals = [], []
     for record in sorted(records, key=lambda r: r["student"]):
         results = check_results(record)
-        rows += [[record["student"], r.exercise, r.part, r.name, r.points, r.max_points,
-                  r.message] for r in results]
-        totals.append([record["student"], round(sum(r.points for r in results), 6),
-                       round(sum(r.max_points for r in results), 6)])
+        rows += [[record["student"], r.exercise, r.part, r.name, float(r.points),
+                  float(r.max_points), r.message] for r in results]
+        totals.append([record["student"], round(float(sum(r.points for r in results)), 6),
+                       round(float(sum(r.max_points for r in results)), 6)])
     gradebook, summary = out_dir / "gradebook.csv", out_dir / "summary.csv"
     write_atomic(gradebook, _csv(rows, GRADEBOOK_COLUMNS))
     write_atomic(summary, _csv(totals, ("student", "total", "max_total")))

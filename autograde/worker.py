@@ -37,6 +37,9 @@ def _explain(exc: BaseException, spec: jail.JailSpec) -> str:
     if isinstance(exc, OSError) and exc.errno == errno.EFBIG:
         return (f"wrote more than {spec.fsize_bytes / 2**20:.0f} MiB of output (prints or "
                 "files); print less")
+    if isinstance(exc, BlockingIOError) and exc.errno == errno.EAGAIN:
+        return (f"hit the sandbox's limit of {spec.nproc} processes "
+                f"({describe_exception(exc).removeprefix('your code raised ')})")
     if isinstance(exc, SystemExit):
         return f"your code called sys.exit({exc.code!r}); a function must return its result"
     if isinstance(exc, NotImplementedError):
