@@ -21,6 +21,7 @@ from book.lora_math import (
     target_shapes,
     training_footprint,
 )
+from book.models import BYTES_FULL_FINETUNE
 from book.train import count_parameters
 
 # peft 0.21 asks transformers 5 for a deprecated attribute inside get_peft_model.
@@ -130,6 +131,7 @@ def test_footprints() -> None:
     n = 1_000
     full = training_footprint("full", frozen_weight_bytes=0, n_trainable=n, trainable_dtype="fp32")
     assert (full.weights, full.gradients, full.optimizer, full.total) == (4000, 4000, 8000, 16000)
+    assert full.total / n == BYTES_FULL_FINETUNE  # the registry's figure, from its parts
     half = training_footprint("full bf16", frozen_weight_bytes=0, n_trainable=n,
                               trainable_dtype="bf16")
     assert half.total == 12 * n  # bf16 weights + grads, fp32 Adam moments
@@ -140,7 +142,7 @@ def test_footprints() -> None:
         training_footprint("x", frozen_weight_bytes=-1, n_trainable=1, trainable_dtype="fp32")
 
 
-def test_share_is_peft_trainable_percent_on_meta_llama7b() -> None:
+def test_llama7b_reference_row_on_meta_device() -> None:
     with torch.device("meta"):
         base = LlamaForCausalLM(LlamaConfig())  # defaults are LLaMA-7B's shapes
     shapes = target_shapes(base, ["q_proj", "v_proj"])
