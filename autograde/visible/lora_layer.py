@@ -41,7 +41,7 @@ def case_of(kwargs: dict) -> Case:
     )
 
 
-def _peft_layer(case: Case, r: int, alpha: float) -> tuple[nn.Module, nn.Module]:
+def peft_lora(case: Case, r: int, alpha: float) -> tuple[nn.Module, nn.Module]:
     """peft's LoRA on a one-layer model around the case's base, with the case's A and B."""
     from peft import LoraConfig, get_peft_model  # slow import, only where peft is compared
 
@@ -59,7 +59,7 @@ def _peft_layer(case: Case, r: int, alpha: float) -> tuple[nn.Module, nn.Module]
 def peft_forward(kwargs: dict) -> list[list[float]]:
     """peft's output on the case that ``kwargs`` (a ``forward`` check's) describes."""
     case = case_of(kwargs)
-    peft_model, _ = _peft_layer(case, kwargs["r"], kwargs["alpha"])
+    peft_model, _ = peft_lora(case, kwargs["r"], kwargs["alpha"])
     with torch.no_grad():
         return peft_model(case.x).tolist()
 
@@ -98,7 +98,7 @@ def _forward_judge(kwargs: dict, expected: Callable[[], list[list[float]]], sour
 def peft_trainable_count(kwargs: dict) -> int:
     """Trainable parameters peft reports for one adapted ``nn.Linear`` of these sizes."""
     case = case_of(kwargs)
-    peft_model, _ = _peft_layer(case, kwargs["r"], kwargs["alpha"])
+    peft_model, _ = peft_lora(case, kwargs["r"], kwargs["alpha"])
     return peft_model.get_nb_trainable_parameters()[0]
 
 
