@@ -1,0 +1,123 @@
+"""Kit presets: the full kit the course uses, and a tiny one tests build in seconds.
+
+The ``full`` numbers were chosen by measurement on 2 CPU cores (see the kit's manifest and
+``python -m book.kit info``): the smallest model that clearly learns, because chapters
+fine-tune it many times.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class ModelSize:
+    """The GPT-2 shape knobs (everything else keeps GPT-2's defaults)."""
+
+    n_layer: int
+    n_embd: int
+    n_head: int
+    n_positions: int
+
+
+@dataclass(frozen=True)
+class TrainSettings:
+    """Optimisation knobs of the pre-training run."""
+
+    steps: int
+    batch_size: int
+    lr: float
+    warmup_steps: int
+    weight_decay: float = 0.1
+    grad_clip: float = 1.0
+    eval_points: int = 4
+    """How many times validation loss is measured during training (plus once before)."""
+    threads: int = 2
+    """``torch.set_num_threads`` during the run: results depend on it, so it is fixed."""
+
+
+@dataclass(frozen=True)
+class Preset:
+    """Everything that decides what a kit build produces."""
+
+    name: str
+    max_doc_chars: int | None
+    """Cap on documentation characters; ``None`` takes the whole standard library."""
+    review_fraction: float
+    """Share of the corpus characters that are unlabeled reviews."""
+    val_fraction: float
+    vocab_size: int
+    size: ModelSize
+    train: TrainSettings
+    datasets: bool
+    """Also build ``book.data``'s kit datasets (when that module provides them)."""
+    seed: int = 0
+
+    def params(self) -> int:
+        """Parameter count of the GPT-2 this preset trains (tied input/output embeddings).
+
+        Per block: two LayerNorms (4d), attention (4d^2 + 4d) and a 4x-wide MLP (8d^2 + 5d).
+        Known before building, so the model registry can list it.
+        """
+        d, s = self.size.n_embd, self.size
+        embeddings = (self.vocab_size + s.n_positions) * d
+        return embeddings + s.n_layer * (12 * d * d + 13 * d) + 2 * d
+
+    def recipe(self) -> str:
+        """Hash of these settings *and* of the code that turns them into a kit.
+
+        A kit whose recipe differs was built by other code or settings and is rebuilt, so an
+        edit to the corpus, tokenizer or training code can never leave a stale kit in use.
+        """
+        h = hashlib.sha256(json.dumps(asdict(self), sort_keys=True).encode())
+        here = Path(__file__).parent
+        for name in ("presets.py", "corpus.py", "tokenizer.py", "pretrain.py", "build.py"):
+            h.update((here / name).read_bytes())
+        return h.hexdigest()
+
+
+PRESETS: dict[str, Preset] = {
+    "full": Preset(
+        name="full",
+        max_doc_chars=None,
+        review_fraction=1 / 3,
+        val_fraction=0.05,
+        vocab_size=4096,
+        size=ModelSize(n_layer=2, n_embd=64, n_head=2, n_positions=128),
+        train=TrainSettings(steps=500, batch_size=32, lr=3e-3, warmup_steps=25),
+        datasets=True,
+    ),
+    "tiny": Preset(
+        name="tiny",
+        max_doc_chars=30_000,
+        review_fraction=1 / 3,
+        val_fraction=0.05,
+        vocab_size=400,
+        size=ModelSize(n_layer=1, n_embd=32, n_head=2, n_positions=64),
+        train=TrainSettings(
+            steps=30, batch_size=8, lr=3e-3, warmup_steps=3, eval_points=2, threads=1
+        ),
+        datasets=False,
+    ),
+}
+DEFAULT_PRESET = "full"
+PRESET_ENV = "FTCOURSE_KIT_PRESET"
+
+
+def get_preset(name: str | None = None) -> Preset:
+    """The preset called ``name``; ``None`` means ``$FTCOURSE_KIT_PRESET`` or ``full``.
+
+    The environment variable lets a test suite point everything that loads the kit
+    (``book.models`` included) at the tiny kit, which builds in seconds.
+    """
+    if name is None:
+        name = os.environ.get(PRESET_ENV, "").strip() or DEFAULT_PRESET
+    try:
+        return PRESETS[name]
+    except KeyError:
+        known = sorted(PRESETS)
+        raise ValueError(f"unknown kit preset {name!r}; expected one of {known}") from None
