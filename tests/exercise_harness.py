@@ -1,14 +1,15 @@
 """What every exercise's tests assert, written once: page contract, reference, stub, mutants.
 
 An exercise ``X`` passes when
-- its page ``exercises/X.md`` has one solution cell and one locked test cell per part, whose
-  points are that part's visible + hidden check points;
+- its page ``exercises/X.md`` passes the authoring pipeline's in-process checks (one locked
+  test cell per part with that part's points, the points table, stub signatures equal to the
+  reference's, jupytext round trip), and its nbgrader source notebook builds;
 - the reference earns full marks, with the same driver outputs on every run;
 - the stub exactly as students receive it earns 0;
 - every mutant in ``tests/mutants/X/`` scores strictly less, and each check it names in its
   ``FAILS`` tuple fails (so we know *which* check catches which bug).
 Grading here is in-process (``autograde.assign_grade``), through the same drivers and judges
-as the sandboxed engine; ``engine_notebook`` builds the notebook the engine grades.
+as the sandboxed engine; ``graded_notebook`` builds what the engine grades.
 """
 
 from __future__ import annotations
@@ -18,10 +19,17 @@ import runpy
 from pathlib import Path
 from typing import Any
 
-import jupytext
 import nbformat
 
 from autograde.assign_grade import grade_file, grade_namespace, score
+from autograde.assign_notebook import is_solution, read_exercise, source_notebook
+from autograde.assign_verify import (
+    Paths,
+    check_points_table,
+    check_round_trip,
+    check_signatures,
+    check_test_cells,
+)
 from autograde.exercise import REPO_ROOT, all_checks, call_driver, parts, reference
 
 MUTANTS_DIR = Path(__file__).parent / "mutants"
@@ -31,42 +39,32 @@ def mutant_paths(exercise: str) -> list[Path]:
     return sorted((MUTANTS_DIR / exercise).glob("*.py"))
 
 
+def page_path(exercise: str) -> Path:
+    return REPO_ROOT / "exercises" / f"{exercise}.md"
+
+
 def page(exercise: str) -> nbformat.NotebookNode:
-    return jupytext.read(REPO_ROOT / "exercises" / f"{exercise}.md")
+    return read_exercise(page_path(exercise))
 
 
-def _nbgrader(cell: Any) -> dict[str, Any]:
-    return cell.get("metadata", {}).get("nbgrader", {})
-
-
-def solution_cells(nb: nbformat.NotebookNode) -> list[Any]:
-    return [c for c in nb.cells if c.cell_type == "code" and _nbgrader(c).get("solution")]
-
-
-def assert_page_contract(exercise: str) -> None:
-    """One solution cell; a locked, raises-exception test cell per part with its points."""
+def assert_page_contract(exercise: str, tmp_course: Path) -> None:
+    """The authoring checks that need no nbgrader run, and the source notebook builds."""
+    paths = Paths(exercise=exercise, page=page_path(exercise), course=tmp_course)
     nb = page(exercise)
-    assert nb.metadata["kernelspec"]["name"] == "python3"
-    assert len(solution_cells(nb)) == 1
-    tests = {
-        _nbgrader(c)["grade_id"]: c for c in nb.cells
-        if c.cell_type == "code" and _nbgrader(c).get("grade")
-    }
-    expected = parts(exercise)
-    assert set(tests) == {f"test_{part}" for part in expected}
-    for part, points in expected.items():
-        cell = tests[f"test_{part}"]
-        meta = _nbgrader(cell)
-        assert (meta["points"], meta["locked"], meta["solution"]) == (points, True, False)
-        assert "raises-exception" in cell.metadata.get("tags", [])
-        assert f'check_part("{exercise}", "{part}", globals())' in cell.source
+    problems = [*check_round_trip(paths)]
+    for check in (check_test_cells, check_points_table, check_signatures):
+        problems += check(paths, nb)
+    assert not problems
+    assert len([c for c in nb.cells if is_solution(c)]) == 1
+    source_notebook(nb, paths.reference.read_text(), str(paths.page))
 
 
 def stub_namespace(exercise: str) -> dict[str, Any]:
-    """The solution cell as released to students, executed."""
+    """The solution cell as released to students (``assignments verify`` proves they are
+    equal), executed."""
     namespace: dict[str, Any] = {}
-    exec(compile(solution_cells(page(exercise))[0].source, f"<{exercise} stub>", "exec"),
-         namespace)
+    (stub,) = [c.source for c in page(exercise).cells if is_solution(c)]
+    exec(compile(stub, f"<{exercise} stub>", "exec"), namespace)
     return namespace
 
 
@@ -103,9 +101,7 @@ def assert_mutant_caught(exercise: str, path: Path) -> None:
     assert score(results) < sum(parts(exercise).values())
 
 
-def engine_notebook(exercise: str, solution: Path) -> nbformat.NotebookNode:
-    """The page with ``solution``'s code appended to the stub cell, as a student would hand in."""
-    nb = page(exercise)
-    cell = solution_cells(nb)[0]
-    cell.source = f"{cell.source}\n\n{solution.read_text()}"
-    return nb
+def graded_notebook(exercise: str, solution: Path) -> nbformat.NotebookNode:
+    """The page with ``solution``'s code in its solution region: the instructor's source
+    notebook for the reference, a student's hand-in for a mutant."""
+    return source_notebook(page(exercise), solution.read_text(), str(solution))

@@ -21,7 +21,7 @@ from exercise_harness import (
     assert_page_contract,
     assert_reference_full_marks,
     assert_stub_scores_zero,
-    engine_notebook,
+    graded_notebook,
     mutant_paths,
     page,
 )
@@ -37,8 +37,8 @@ def focal_loss():
     return reference(EXERCISE).focal_loss
 
 
-def test_page_contract():
-    assert_page_contract(EXERCISE)
+def test_page_contract(tmp_path):
+    assert_page_contract(EXERCISE, tmp_path)
 
 
 def test_reference_full_marks_same_outputs_over_3_runs():
@@ -137,11 +137,11 @@ def test_engine_grades_reference_full_and_nan_mutant_lower():
 
     refs = References()
     full = sum(parts(EXERCISE).values())
-    graded = grade_notebook(engine_notebook(EXERCISE, REPO_ROOT / "solutions/focal_loss.py"),
+    graded = grade_notebook(graded_notebook(EXERCISE, REPO_ROOT / "solutions/focal_loss.py"),
                             [EXERCISE], refs)
     assert not graded.errors
     assert sum(r.points for r in graded.results) == full
-    mutant = engine_notebook(EXERCISE, Path(__file__).parent / "mutants/focal_loss/naive_power.py")
+    mutant = graded_notebook(EXERCISE, Path(__file__).parent / "mutants/focal_loss/naive_power.py")
     results = grade_notebook(mutant, [EXERCISE], refs).results
     assert {r.name for r in results if not r.passed} == {
         "finite_gradient_gamma_half", "hidden_confident_gamma_quarter"

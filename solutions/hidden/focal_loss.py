@@ -4,6 +4,9 @@ hyper-parameters, each compared with the reference's output of the same driver."
 from autograde.spec import Check
 from autograde.visible._compare import matches_reference
 
+CANARY = "hidden-canary:focal_loss:8f45d8f2"
+"""Must never appear in anything shipped to students (``assignments verify`` greps for it)."""
+
 ALPHA_5 = [0.1, 0.4, 0.15, 0.3, 0.05]
 
 

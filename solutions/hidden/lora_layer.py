@@ -5,6 +5,9 @@ from autograde.spec import Check, Judge, PlainData
 from autograde.visible._compare import matches_reference
 from autograde.visible.lora_layer import peft_forward, rank_rejected
 
+CANARY = "hidden-canary:lora_layer:1a27aaf3"
+"""Must never appear in anything shipped to students (``assignments verify`` greps for it)."""
+
 SHAPE_KEYS = ("trainable", "trainable_count", "lora_A_shape", "lora_B_shape", "lora_B_max_abs",
               "scaling", "output_change_at_init")
 """What ``init_state`` must share with the reference; A's random values are the student's."""
