@@ -434,7 +434,8 @@ def render_html(rows: Sequence[Row]) -> str:
     """An HTML table for the setup page (escaped: paths and messages are data, not markup)."""
     body = "".join(
         f"<tr><td style='color:{STATUS_COLOURS[r.status]};font-weight:bold'>{r.status}</td>"
-        f"<td>{html.escape(r.check)}</td><td>{html.escape(r.found)}</td>"
+        f"<td style='white-space:nowrap'>{html.escape(r.check)}</td>"
+        f"<td>{html.escape(r.found)}</td>"
         f"<td>{html.escape(r.fix)}</td></tr>"
         for r in rows
     )

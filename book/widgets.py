@@ -95,8 +95,8 @@ def explorer(
         max_views: refuse grids larger than this (each view is stored in the page).
 
     Returns:
-        ``VBox([*controls, nested Stacks])``, one control per row. The controls drive the Stacks through
-        browser-side ``jslink``s, so Python does not see the selection.
+        ``VBox([*controls, nested Stacks])``, one control per row. The controls drive the
+        Stacks through browser-side ``jslink``s, so Python does not see the selection.
     """
     names = list(controls)
     if not names:
