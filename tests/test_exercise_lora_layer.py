@@ -22,6 +22,7 @@ from exercise_harness import (
     mutant_paths,
 )
 
+from autograde.assign_grade import grade_namespace
 from autograde.drivers.lora_layer import make_case
 from autograde.exercise import REPO_ROOT, parts, reference
 from autograde.visible.lora_layer import peft_lora
@@ -55,6 +56,17 @@ def test_at_least_five_mutants():
 @pytest.mark.parametrize("path", mutant_paths(EXERCISE), ids=lambda p: p.stem)
 def test_mutant_scores_less_and_named_checks_fail(path: Path):
     assert_mutant_caught(EXERCISE, path)
+
+
+def test_init_checks_score_a_layer_whose_forward_is_not_written(lora_linear):
+    class InitOnly(lora_linear):
+        def forward(self, x):
+            raise NotImplementedError()
+
+    results = grade_namespace(EXERCISE, {"LoRALinear": InitOnly}, include_hidden=False)
+    failed = {r.name for r in results if not r.passed}
+    assert {"base_frozen", "adapter_shapes", "scaling_alpha_over_r"}.isdisjoint(failed)
+    assert "unchanged_at_init" in failed and "forward_values" in failed
 
 
 def _wrapped(lora_linear, seed: int, d: int, k: int, r: int, alpha: float):

@@ -18,6 +18,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from autograde.exercise import describe_exception
 from autograde.spec import PlainData, StudentError
 
 SIGNATURE = "LoRALinear(base: nn.Linear, r: int, alpha: float)"
@@ -63,11 +64,6 @@ def _wrap(ns: Mapping[str, Any], base: nn.Linear, r: int, alpha: float, seed: in
     return module
 
 
-def _shape(module: nn.Module, name: str) -> list[int] | None:
-    value = getattr(module, name, None)
-    return list(value.shape) if isinstance(value, torch.Tensor) else None
-
-
 def _adapter(module: nn.Module, name: str, shape: tuple[int, int], meaning: str) -> nn.Parameter:
     value = getattr(module, name, None)
     if not isinstance(value, nn.Parameter):
@@ -110,25 +106,35 @@ def init_state(
     ns: Mapping[str, Any], *, seed: int, in_features: int, out_features: int, r: int,
     alpha: float, batch: int = 4,
 ) -> PlainData:
-    """What a freshly wrapped layer looks like: frozen flags, shapes, init, output change."""
+    """What a freshly wrapped layer looks like: trainable parameters, A and B, the output.
+
+    A failing ``forward`` is reported in ``forward_error`` rather than raised, so that the
+    checks about ``__init__`` still score a layer whose ``forward`` is not written yet.
+    """
     case = make_case(seed, in_features, out_features, r, batch)
     reference_base = copy.deepcopy(case.base)
     module = _wrap(ns, case.base, r, alpha, seed)
-    with torch.no_grad():
-        change = (_output(module, case.x, out_features, "forward") - reference_base(case.x))
-    lora_a = getattr(module, "lora_A", None)
-    lora_b = getattr(module, "lora_B", None)
+    change, forward_error = None, None
+    try:
+        with torch.no_grad():
+            output = _output(module, case.x, out_features, "forward")
+            change = (output - reference_base(case.x)).abs().max().item()
+    except Exception as exc:  # reported to the judge that needs the output
+        forward_error = describe_exception(exc)
+    lora_a, lora_b = (getattr(module, name, None) for name in ("lora_A", "lora_B"))
+    is_tensor = isinstance(lora_a, torch.Tensor), isinstance(lora_b, torch.Tensor)
     scaling = getattr(module, "scaling", None)
     return {
         "trainable": {n: list(p.shape) for n, p in module.named_parameters() if p.requires_grad},
         "trainable_count": sum(p.numel() for p in module.parameters() if p.requires_grad),
-        "lora_A_shape": _shape(module, "lora_A"),
-        "lora_B_shape": _shape(module, "lora_B"),
-        "lora_A_max_abs": lora_a.abs().max().item() if isinstance(lora_a, torch.Tensor) else None,
-        "lora_A_std": lora_a.std().item() if isinstance(lora_a, torch.Tensor) else None,
-        "lora_B_max_abs": lora_b.abs().max().item() if isinstance(lora_b, torch.Tensor) else None,
+        "lora_A_shape": list(lora_a.shape) if is_tensor[0] else None,
+        "lora_B_shape": list(lora_b.shape) if is_tensor[1] else None,
+        "lora_A_max_abs": lora_a.detach().abs().max().item() if is_tensor[0] else None,
+        "lora_A_std": lora_a.detach().std().item() if is_tensor[0] else None,
+        "lora_B_max_abs": lora_b.detach().abs().max().item() if is_tensor[1] else None,
         "scaling": float(scaling) if isinstance(scaling, (int, float, torch.Tensor)) else None,
-        "output_change_at_init": change.abs().max().item(),
+        "output_change_at_init": change,
+        "forward_error": forward_error,
     }
 
 

@@ -103,14 +103,18 @@ def peft_trainable_count(kwargs: dict) -> int:
 
 
 def _frozen_base(found: PlainData, _reference: PlainData | None) -> str | None:
-    extra = sorted(set(found["trainable"]) - {"lora_A", "lora_B"})
-    if extra:
+    trainable = set(found["trainable"])
+    base = sorted(name for name in trainable if name.startswith("base."))
+    if base:
         return (
-            f"only lora_A and lora_B should be trainable; these are trainable too: {extra}. "
-            "Set requires_grad=False on the base layer's weight and bias"
+            f"the base layer is still trainable ({base}): set requires_grad=False on its "
+            "weight and bias; only lora_A and lora_B train"
         )
-    if set(found["trainable"]) != {"lora_A", "lora_B"}:
-        return f"lora_A and lora_B must be trainable; trainable: {sorted(found['trainable'])}"
+    if trainable != {"lora_A", "lora_B"}:
+        return (
+            "the trainable parameters must be exactly the nn.Parameters lora_A and lora_B; "
+            f"found {sorted(trainable)}"
+        )
     return None
 
 
@@ -135,6 +139,8 @@ def _init_values(in_features: int) -> Judge:
     bound = 1 / math.sqrt(in_features)  # kaiming_uniform_(a=sqrt(5)) = U(-1/sqrt(in), 1/sqrt(in))
 
     def judge(found: PlainData, _reference: PlainData | None) -> str | None:
+        if found["lora_A_max_abs"] is None or found["lora_B_max_abs"] is None:
+            return "LoRALinear needs tensor attributes lora_A and lora_B (nn.Parameters)"
         if found["lora_B_max_abs"] != 0.0:
             return (
                 f"lora_B should start at exactly zero (max |B| = {found['lora_B_max_abs']:.3g}): "
@@ -154,6 +160,8 @@ def _init_values(in_features: int) -> Judge:
 
 
 def _unchanged_at_init(found: PlainData, _reference: PlainData | None) -> str | None:
+    if found["forward_error"] is not None:
+        return f"forward failed on a freshly wrapped layer: {found['forward_error']}"
     change = found["output_change_at_init"]
     if change <= 1e-6:
         return None
