@@ -122,24 +122,25 @@ def test_unlabeled_reviews_seeded() -> None:
 
 def test_bag_of_words_is_strong_on_plain_and_near_chance_on_contrast() -> None:
     dd = make_review_splits(2000, 0, 2000, seed=0)
-    report = bow_baseline(dd["train"], dd["test"])
-    unigram = report["unigram"]["by_phenomenon"]
-    assert unigram["plain"] > 0.9
-    assert unigram["intensifier"] > 0.9
-    assert abs(unigram["contrast"] - 0.5) < 0.1
+    unigram = bow_baseline(dd["train"], dd["test"])
+    bigram = bow_baseline(dd["train"], dd["test"], ngram_range=(1, 2))
+    assert unigram["ngram_range"] == [1, 1] and bigram["ngram_range"] == [1, 2]
+    by_kind, by_kind2 = unigram["accuracy_by_phenomenon"], bigram["accuracy_by_phenomenon"]
+    assert by_kind["plain"] > 0.9
+    assert by_kind["intensifier"] > 0.9
+    assert abs(by_kind["contrast"] - 0.5) < 0.1
     # a negated word still counts with its own polarity: worse than a coin
-    assert unigram["negation"] < 0.3
-    bigram = report["unigram+bigram"]["by_phenomenon"]
-    assert bigram["negation"] > unigram["negation"] + 0.1  # "not fast" is a bigram
-    assert bigram["contrast"] < 0.75
-    for setting in report.values():
-        assert 0.6 < setting["accuracy"] < 0.85
-        assert abs(setting["macro_f1"] - setting["accuracy"]) < 0.02
+    assert by_kind["negation"] < 0.3
+    assert by_kind2["negation"] > by_kind["negation"] + 0.1  # "not fast" is a bigram
+    assert by_kind2["contrast"] < 0.75
+    for report in (unigram, bigram):
+        assert 0.6 < report["accuracy"] < 0.85
+        assert abs(report["macro_f1"] - report["accuracy"]) < 0.02
 
 
 def test_bag_of_words_without_phenomenon_column() -> None:
     train = make_reviews(400, phenomena="plain", seed=1).select_columns(["text", "label"])
     test = make_reviews(200, phenomena="plain", seed=2).select_columns(["text", "label"])
     report = bow_baseline(train, test)
-    assert report["unigram"]["by_phenomenon"] == {}
-    assert report["unigram"]["accuracy"] > 0.9
+    assert report["accuracy_by_phenomenon"] == {}
+    assert report["accuracy"] > 0.9
