@@ -27,9 +27,10 @@ from exercise_harness import (
 )
 
 from autograde.drivers.focal_loss import make_batch
-from autograde.exercise import REPO_ROOT, parts, reference
+from autograde.exercise import reference
 
 EXERCISE = "focal_loss"
+MUTANTS = Path(__file__).parent / "mutants" / EXERCISE
 
 
 @pytest.fixture(scope="module")
@@ -131,18 +132,13 @@ def test_page_trainer_trains_on_focal_loss_once_per_accumulated_step(focal_loss,
 
 
 @pytest.mark.slow
-def test_engine_grades_reference_full_and_nan_mutant_lower():
-    """Through the sandbox: NaN gradients cross the JSON boundary and still fail the check."""
+def test_engine_fails_nan_gradient_mutant_on_the_gradient_checks_only():
+    """Through the sandbox, NaN gradients cross the JSON boundary and still fail exactly the
+    gradient checks (tests/test_engine_real.py grades the reference and another mutant)."""
     from autograde.engine import References, grade_notebook
 
-    refs = References()
-    full = sum(parts(EXERCISE).values())
-    graded = grade_notebook(graded_notebook(EXERCISE, REPO_ROOT / "solutions/focal_loss.py"),
-                            [EXERCISE], refs)
-    assert not graded.errors
-    assert sum(r.points for r in graded.results) == full
-    mutant = graded_notebook(EXERCISE, Path(__file__).parent / "mutants/focal_loss/naive_power.py")
-    results = grade_notebook(mutant, [EXERCISE], refs).results
+    mutant = graded_notebook(EXERCISE, MUTANTS / "naive_power.py")
+    results = grade_notebook(mutant, [EXERCISE], References()).results
     assert {r.name for r in results if not r.passed} == {
         "finite_gradient_gamma_half", "hidden_confident_gamma_quarter"
     }

@@ -18,13 +18,12 @@ from exercise_harness import (
     assert_page_contract,
     assert_reference_full_marks,
     assert_stub_scores_zero,
-    graded_notebook,
     mutant_paths,
 )
 
 from autograde.assign_grade import grade_namespace
 from autograde.drivers.lora_layer import make_case
-from autograde.exercise import REPO_ROOT, parts, reference
+from autograde.exercise import reference
 from autograde.visible.lora_layer import peft_lora
 from book.lora_math import lora_params
 
@@ -120,15 +119,3 @@ def test_rank_validation(lora_linear):
     for bad in (0, -1, 2.5, True):
         with pytest.raises(ValueError, match="r must be an integer >= 1"):
             lora_linear(base, bad, 8.0)
-
-
-@pytest.mark.slow
-def test_engine_grades_instructor_notebook_full_marks():
-    """Through the sandbox, with peft compared in the grader process."""
-    from autograde.engine import References, grade_notebook
-
-    graded = grade_notebook(graded_notebook(EXERCISE, REPO_ROOT / "solutions/lora_layer.py"),
-                            [EXERCISE], References())
-    assert not graded.errors
-    assert [r.name for r in graded.results if not r.passed] == []
-    assert sum(r.points for r in graded.results) == sum(parts(EXERCISE).values())
