@@ -152,6 +152,9 @@ def describe_exception(exc: BaseException) -> str:
         return str(exc)
     frames = traceback.extract_tb(exc.__traceback__)
     where = f" (at {frames[-1].name}, line {frames[-1].lineno})" if frames else ""
+    if isinstance(exc, NotImplementedError):
+        return (f"not implemented yet: your code raised NotImplementedError{where}; replace the "
+                "stub's `raise NotImplementedError()` with your solution")
     return f"your code raised {type(exc).__name__}: {exc}{where}"
 
 

@@ -120,6 +120,13 @@ def _build_root(spec: JailSpec) -> None:
     root = spec.newroot
     _mount(None, "/", None, _MS_REC | _MS_PRIVATE)
     _mount("tmpfs", root, "tmpfs", _MS_NOSUID | _MS_NODEV, "size=4m,mode=755")
+    # Scratch first: a bound path under /tmp (a checkout there) must land on top of it.
+    owner = f",uid={spec.uid},gid={spec.uid}" if spec.uid is not None else ""
+    size = f"size={spec.scratch_bytes}"
+    for path, options in ((HOME, f"{size},mode=700{owner}"), ("/tmp", f"{size},mode=1777"),
+                          ("/dev/shm", f"{size},mode=1777")):
+        os.makedirs(root + path, exist_ok=True)
+        _mount("tmpfs", root + path, "tmpfs", _MS_NOSUID | _MS_NODEV, options)
     for path in spec.binds:
         target = root + path
         if os.path.islink(path):
@@ -131,12 +138,6 @@ def _build_root(spec: JailSpec) -> None:
     for name in _DEVICES:
         open(f"{root}/dev/{name}", "a").close()
         _mount(f"/dev/{name}", f"{root}/dev/{name}", None, _MS_BIND)
-    owner = f",uid={spec.uid},gid={spec.uid}" if spec.uid is not None else ""
-    size = f"size={spec.scratch_bytes}"
-    for path, options in ((HOME, f"{size},mode=700{owner}"), ("/tmp", f"{size},mode=1777"),
-                          ("/dev/shm", f"{size},mode=1777")):
-        os.makedirs(root + path, exist_ok=True)
-        _mount("tmpfs", root + path, "tmpfs", _MS_NOSUID | _MS_NODEV, options)
     os.makedirs(root + "/proc", exist_ok=True)
     _mount("proc", root + "/proc", "proc", _MS_NOSUID | _MS_NODEV | _MS_NOEXEC)
     os.makedirs(root + "/.oldroot", exist_ok=True)

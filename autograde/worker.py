@@ -42,9 +42,6 @@ def _explain(exc: BaseException, spec: jail.JailSpec) -> str:
                 f"({describe_exception(exc).removeprefix('your code raised ')})")
     if isinstance(exc, SystemExit):
         return f"your code called sys.exit({exc.code!r}); a function must return its result"
-    if isinstance(exc, NotImplementedError):
-        return (f"not implemented yet ({describe_exception(exc).removeprefix('your code raised ')})"
-                ": replace the stub's `raise NotImplementedError()` with your solution")
     if isinstance(exc, KeyboardInterrupt):
         return "your code raised KeyboardInterrupt"
     return describe_exception(exc)
