@@ -7,6 +7,7 @@ reference or a failing cell fails the build, while a valid book builds.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -182,13 +183,26 @@ def build(book: Path) -> tuple[int, str]:
     return result.returncode, result.stdout + result.stderr
 
 
+WIDGET_CELL = """print(6 * 7)
+from book.widgets import explorer
+explorer({"a": ["x", "y"]}, lambda choice: f"<b>view {choice['a']}</b>")"""
+
+
 @pytest.mark.slow
 def test_valid_fixture_builds_executes_and_leaves_unlisted_pages_out(tmp_path):
-    book = make_book(tmp_path, VALID_INTRO, "print(6 * 7)")
+    book = make_book(tmp_path, VALID_INTRO, WIDGET_CELL)
     code, log = build(book)
     assert code == 0, log
     html = book / "_build" / "html"
-    assert "42" in (html / "chapters" / "page.html").read_text()
+    page = (html / "chapters" / "page.html").read_text()
+    assert "42" in page
+    # the executed notebook's widget state (views and links) is embedded, rendered by local JS
+    state = page.split('<script type="application/vnd.jupyter.widget-state+json">')[1]
+    state = json.loads(state.split("</script>")[0])["state"]
+    models = [m["model_name"] for m in state.values()]
+    assert models.count("StackModel") == 1 and "LinkModel" in models
+    assert any("view y" in str(m["state"].get("value")) for m in state.values())
+    assert '<script src="../_static/ipywidgets/embed-amd.js' in page
     assert "Howard and Ruder" in (html / "chapters" / "intro.html").read_text()
     assert not (html / "chapters" / "orphan.html").exists()
     assert pages_missing_from_toc(book, yaml.safe_load((book / "_toc.yml").read_text())) == [
