@@ -114,9 +114,11 @@ def make_reviews(
 ) -> Dataset:
     """``n`` one-sentence reviews with columns text, label, phenomenon, domain, noisy.
 
-    ``positive_ratio`` is exact (0.05 gives a 95/5 imbalance); ``label_noise`` flips each
-    label with that probability; ``phenomena`` is a name, a list of names (uniform mix) or
-    ``{name: weight}`` over ``grammar.PHENOMENA``, ``None`` for ``grammar.DEFAULT_MIX``.
+    ``positive_ratio`` is exact for the observed ``label`` column (0.05 gives a 95/5
+    imbalance, noisy rows included); ``label_noise`` is the probability that a row's label
+    contradicts its text (flag ``noisy``, clean label ``label ^ noisy``); ``phenomena`` is
+    a name, a list of names (uniform mix) or ``{name: weight}`` over ``grammar.PHENOMENA``,
+    ``None`` for ``grammar.DEFAULT_MIX``.
     Texts within one dataset may repeat (short plain sentences do), as in real data.
     """
     return _sample(
