@@ -120,8 +120,9 @@ class _Session:
             self.fatal = f"running your notebook failed: {fault}"
             return False
         self._runs += 1
-        if self._runs == 1:
-            for error in reply.get("errors", [])[:20]:
+        errors = reply.get("errors")  # untrusted: whatever the sandbox sent
+        if self._runs == 1 and isinstance(errors, list):
+            for error in errors[:20]:
                 if isinstance(error, dict):
                     self._note(_clip(f"{error.get('label')} raised an error when the notebook "
                                      f"ran: {error.get('message')}"))

@@ -183,6 +183,9 @@ class Sandbox:
             self.close()
             raise SandboxFault(f"the sandbox could not start: {error}")
         self.warnings = [str(w) for w in hello.get("warnings", [])]
+        if self.mode == "userns" and os.geteuid() == 0:  # uid 0 outside too: no NPROC
+            self.warnings.append("user-namespace sandbox started by root: the process-count "
+                                 "limit is not enforced (AUTOGRADE_SANDBOX=root enforces it)")
         return self.warnings
 
     def restart(self) -> None:

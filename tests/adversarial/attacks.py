@@ -105,6 +105,11 @@ ATTACKS: dict[str, Attack] = {
                "ex.close = lambda *a, **k: True\n"
                "ex.judge = lambda *a, **k: None\n"
                "builtins.AssertionError = type('Nope', (Exception,), {})\n",)),
+    "patched_worker_replies": Attack(  # forging outputs is hard-coding: hidden checks fail it
+        WRONG_ADD, "expected 2.0, got 5.0", exact=False,
+        extra=("import autograde.worker as w, autograde.protocol as p\n"
+               "w._reply = lambda rid, **f: p.encode({'id': rid, 'ok': True, 'errors': 5,"
+               " 'value': 5.0})\n",)),
     "always_equal_object": Attack(
         "class Liar:\n    def __eq__(self, other):\n        return True\n"
         "    def __float__(self):\n        return 5.0\n    __hash__ = None\n"

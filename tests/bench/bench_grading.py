@@ -87,8 +87,9 @@ def _nbgrader(course: Path, *args: str) -> float:
     done = subprocess.run([sys.executable, "-m", "nbgrader", *args, "--force"], cwd=course,
                           capture_output=True, text=True)
     if done.returncode != 0:
-        failed = [line for line in done.stderr.splitlines() if "error processing" in line]
-        print(f"  nbgrader {args[0]} exited {done.returncode}: {len(failed)} submissions failed")
+        failed = {line.split("student")[-1] for line in done.stderr.splitlines()
+                  if "error processing" in line and "student" in line}
+        print(f"  nbgrader {args[0]} exited {done.returncode}; failed for: {sorted(failed)}")
     return time.monotonic() - start
 
 
@@ -103,7 +104,8 @@ def _nbgrader_scores(course: Path, assignment: str, students: list[str]) -> dict
                 submission = gb.find_submission(assignment, s)
             except MissingEntry:
                 continue
-            if all(g.auto_score is not None for g in submission.grades):
+            grades = [g for nb in submission.notebooks for g in nb.grades]
+            if grades and all(g.auto_score is not None for g in grades):
                 scores[s] = submission.score
     return scores
 
