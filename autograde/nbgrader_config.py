@@ -9,7 +9,9 @@ so the settings live (and are tested) here:
 - ``OverwriteCells.add_missing_cells``: a deleted test cell is put back, so it is scored
   (0.9.6 has this option, off by default);
 - :class:`~autograde.nbgrader_preprocessor.EngineScores` after execution and before nbgrader
-  saves the grades, so the recorded score is the sandboxed engine's, not the kernel's.
+  saves the grades, so the recorded score is the sandboxed engine's, not the kernel's;
+- :class:`~autograde.nbgrader_preprocessor.KernelSafeExecute` instead of ``Execute``, so a
+  submission that kills its kernel is still graded (plain nbgrader gives it no grade).
 """
 
 from __future__ import annotations
@@ -18,14 +20,13 @@ from nbconvert.preprocessors import ClearMetadataPreprocessor
 from nbgrader.preprocessors import (
     AssignLatePenalties,
     CheckCellMetadata,
-    Execute,
     IgnorePattern,
     LimitOutput,
     SaveAutoGrades,
 )
 from traitlets.config import Config
 
-from autograde.nbgrader_preprocessor import EngineScores
+from autograde.nbgrader_preprocessor import EngineScores, KernelSafeExecute
 
 CODE_STUB = "# YOUR CODE HERE\nraise NotImplementedError()"
 
@@ -38,9 +39,10 @@ def configure(c: Config, *, cell_timeout_s: int = 120, memory_mb: int = 2048) ->
     c.OverwriteCells.add_missing_cells = True
     c.EngineScores.memory_mb = memory_mb
     c.EngineScores.notebook_timeout = float(cell_timeout_s)
-    # nbgrader 0.9.6's default list, with the engine between LimitOutput and SaveAutoGrades.
+    # nbgrader 0.9.6's default list, with the engine between LimitOutput and SaveAutoGrades
+    # and an Execute that survives a dead kernel.
     c.Autograde.autograde_preprocessors = [
-        Execute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput, EngineScores,
+        KernelSafeExecute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput, EngineScores,
         SaveAutoGrades, AssignLatePenalties, CheckCellMetadata,
     ]
     return c

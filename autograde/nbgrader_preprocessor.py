@@ -15,8 +15,9 @@ from __future__ import annotations
 import ast
 from typing import Any
 
+from nbclient.exceptions import DeadKernelError
 from nbformat.notebooknode import NotebookNode, from_dict
-from nbgrader.preprocessors import NbGraderPreprocessor
+from nbgrader.preprocessors import Execute, NbGraderPreprocessor
 from traitlets import Float, Integer
 
 from autograde.engine import References, grade_program
@@ -98,3 +99,21 @@ class EngineScores(NbGraderPreprocessor):
             self.log.info("autograde: %s %s/%s scored %g of %g", resources.get("nbgrader", {})
                           .get("student"), exercise, part, score, points)
         return nb, resources
+
+
+class KernelSafeExecute(Execute):
+    """nbgrader's ``Execute``, except that a student's kernel dying does not abort grading.
+
+    With plain nbgrader a submission that calls ``os._exit`` or segfaults its kernel makes
+    ``nbgrader autograde`` fail for that student: no grade at all. Here the partly executed
+    notebook goes on to :class:`EngineScores`, which grades it in the sandbox as usual.
+    """
+
+    def preprocess(self, nb: NotebookNode, resources: dict[str, Any]
+                   ) -> tuple[NotebookNode, dict[str, Any]]:
+        try:
+            return super().preprocess(nb, resources)
+        except DeadKernelError as exc:
+            self.log.warning("autograde: the student's kernel died (%s); the sandboxed engine "
+                             "still scores the test cells", exc)
+            return nb, resources

@@ -1,10 +1,11 @@
 """nbgrader stays the front door: generate_assignment -> autograde -> generate_feedback.
 
-A tiny course folder for the fixture exercise. The submission fools its own kernel: ``add``
-hard-codes the visible answers (the kernel's self-check passes) and a solution cell patches
+A tiny course folder for the fixture exercise. Alice fools her own kernel: ``add`` hard-codes
+the visible answers (the kernel's self-check passes) and a solution cell patches
 ``check_part`` into a no-op (the ``mean`` test cell passes whatever ``mean`` does). Plain
 nbgrader would award 7/7; with the course config the gradebook must hold the sandboxed
-engine's score instead, and the feedback HTML must show the engine's messages.
+engine's score instead, and the feedback HTML must show the engine's messages. Bob's
+notebook kills its kernel (``os._exit``): plain nbgrader fails on him; here he gets 0.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 
 from adversarial import (  # noqa: E402
+    CORRECT_ADD,
+    CORRECT_MEAN,
     FIXTURE,
     WRONG_MEAN,
     fixture_exercise,  # noqa: F401 - a pytest fixture, used by name below
@@ -60,6 +63,8 @@ def test_nbgrader_records_the_engine_score(tmp_path: Path) -> None:
 
     submission = notebook(HARDCODED_ADD, WRONG_MEAN + PATCH_CHECKER)
     write(submission, course / "submitted" / "alice" / "a1" / "add.ipynb")
+    crasher = notebook(CORRECT_ADD, CORRECT_MEAN, extra=("import os\nos._exit(0)\n",))
+    write(crasher, course / "submitted" / "bob" / "a1" / "add.ipynb")
     _nbgrader(course, "autograde", "a1")
 
     engine = grade_notebook(submission, ["add"], References())
@@ -70,6 +75,9 @@ def test_nbgrader_records_the_engine_score(tmp_path: Path) -> None:
                   gb.find_submission_notebook("add", "a1", "alice").grades}
         assert gb.find_submission("a1", "alice").score == sum(by_part.values())
     assert grades == {"test_add": by_part["add"], "test_mean": by_part["mean"]}
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:  # its kernel died: still graded
+        bob = {g.name: g.auto_score for g in gb.find_submission_notebook("add", "a1", "bob").grades}
+    assert bob == {"test_add": 0.0, "test_mean": 0.0}
 
     _nbgrader(course, "generate_feedback", "a1")
     html = (course / "feedback" / "alice" / "a1" / "add.html").read_text()
@@ -81,14 +89,15 @@ def test_configure_sets_the_course_options() -> None:
     from nbgrader.converters import Autograde
     from nbgrader.preprocessors import ClearSolutions, Execute, OverwriteCells, SaveAutoGrades
 
-    from autograde.nbgrader_preprocessor import EngineScores
+    from autograde.nbgrader_preprocessor import EngineScores, KernelSafeExecute
 
     c = configure(Config(), cell_timeout_s=77)
     assert Execute(config=c).timeout == 77
     assert OverwriteCells(config=c).add_missing_cells is True
     assert "NotImplementedError" in ClearSolutions(config=c).code_stub["python"]
     chain = Autograde(config=c).autograde_preprocessors
-    assert chain.index(Execute) < chain.index(EngineScores) < chain.index(SaveAutoGrades)
+    assert chain.index(KernelSafeExecute) < chain.index(EngineScores) < chain.index(SaveAutoGrades)
+    assert issubclass(KernelSafeExecute, Execute) and KernelSafeExecute(config=c).timeout == 77
 
 
 def test_check_part_call_is_read_from_the_test_cell() -> None:
