@@ -178,9 +178,11 @@ def _drop_privileges(spec: JailSpec) -> None:
         os.setuid(spec.uid)
     elif spec.mode == "userns":
         _drop_capabilities()
-    # Changing uid clears the parent-death signal: re-arm it so the jail dies with its launcher.
-    _libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-    _libc.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
+    if hasattr(_libc, "prctl"):  # Linux only (macOS runs in mode none without it)
+        # Changing uid clears the parent-death signal: re-arm it so the jail dies with its
+        # launcher; and no setuid binary may give privileges back.
+        _libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        _libc.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
 
 
 def enter(spec: JailSpec) -> list[str]:
