@@ -145,7 +145,8 @@ def _api(ns: dict[str, Any], names: list[str]) -> dict[str, inspect.Signature]:
 def _run_cells(sources: list[str], where: str) -> dict[str, Any]:
     ns: dict[str, Any] = {"__name__": f"__stub_{where}__"}
     for source in sources:
-        exec(compile(source, where, "exec"), ns)  # noqa: S102 - the course's own stub cells
+        # dont_inherit: run the cell as a notebook would, without this module's __future__
+        exec(compile(source, where, "exec", dont_inherit=True), ns)
     return ns
 
 

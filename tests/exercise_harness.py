@@ -55,16 +55,16 @@ def assert_page_contract(exercise: str, tmp_course: Path) -> None:
     for check in (check_test_cells, check_points_table, check_signatures):
         problems += check(paths, nb)
     assert not problems
-    assert len([c for c in nb.cells if is_solution(c)]) == 1
+    assert [c for c in nb.cells if is_solution(c)], "the page has no solution cell"
     source_notebook(nb, paths.reference.read_text(), str(paths.page))
 
 
 def stub_namespace(exercise: str) -> dict[str, Any]:
-    """The solution cell as released to students (``assignments verify`` proves they are
-    equal), executed."""
+    """The solution cells as released to students (``assignments verify`` proves they are
+    equal), executed in order."""
     namespace: dict[str, Any] = {}
-    (stub,) = [c.source for c in page(exercise).cells if is_solution(c)]
-    exec(compile(stub, f"<{exercise} stub>", "exec"), namespace)
+    for stub in [c.source for c in page(exercise).cells if is_solution(c)]:
+        exec(compile(stub, f"<{exercise} stub>", "exec"), namespace)
     return namespace
 
 

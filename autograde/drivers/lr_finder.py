@@ -7,8 +7,9 @@ seed gives the same numbers on any CPU, in the sandbox and in the grader process
 state that ``find_lr`` must leave behind.
 """
 
+import contextlib
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -118,6 +119,22 @@ def build(case: Mapping[str, Any]) -> Setup:
     return CASES[kind](**kwargs)
 
 
+@contextlib.contextmanager
+def one_thread() -> Iterator[None]:
+    """Run torch on one intra-op thread, then put the setting back.
+
+    These models are tiny: extra threads only add synchronisation, which costs 5-20x the
+    CPU time on a busy machine, and with one thread the reduction order (the last bits of
+    every sum) no longer depends on how many cores the machine has.
+    """
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)
+
+
 def _tensor_fingerprint(t: torch.Tensor) -> list[float]:
     """Three numbers that move whenever any entry moves: sum, sum of |x|, position-weighted sum."""
     flat = t.detach().to(torch.float64).flatten()
@@ -149,7 +166,8 @@ def optimizer_fingerprint(optimizer: torch.optim.Optimizer) -> dict[str, Any]:
 
 def initial_state(case: Mapping[str, Any]) -> dict[str, Any]:
     """Fingerprints of a freshly built setup: what must be left after ``find_lr`` (grader side)."""
-    setup = build(case)
+    with one_thread():
+        setup = build(case)
     return {
         "model": model_fingerprint(setup.model),
         "optimizer": optimizer_fingerprint(setup.optimizer),
@@ -181,10 +199,12 @@ def _suggestions(value: Any, what: str) -> dict[str, float]:
 def sweep(ns: Mapping[str, Any], *, case: Mapping[str, Any], **find_lr_kwargs: Any) -> PlainData:
     """Run the student's ``find_lr`` on a fresh setup; return its curve and the state after."""
     find_lr = _function(ns, "find_lr")
-    setup = build(case)
-    result = find_lr(
-        setup.model, setup.dataloader, setup.optimizer, loss_fn=setup.loss_fn, **find_lr_kwargs
-    )
+    with one_thread():
+        setup = build(case)
+        result = find_lr(
+            setup.model, setup.dataloader, setup.optimizer, loss_fn=setup.loss_fn,
+            **find_lr_kwargs,
+        )
     if not isinstance(result, Mapping) or not {"lrs", "losses", "suggestions"} <= set(result):
         raise StudentError(
             "find_lr must return a dict with keys 'lrs', 'losses' and 'suggestions'; "
