@@ -31,8 +31,14 @@ from autograde.nbgrader_preprocessor import EngineScores, KernelSafeExecute
 CODE_STUB = "# YOUR CODE HERE\nraise NotImplementedError()"
 
 
-def configure(c: Config, *, cell_timeout_s: int = 120, memory_mb: int = 2048) -> Config:
-    """Apply the course's settings to nbgrader's config object ``c`` and return it."""
+def configure(c: Config, *, cell_timeout_s: int = 120, memory_mb: int = 2048,
+              run_kernel: bool = True) -> Config:
+    """Apply the course's settings to nbgrader's config object ``c`` and return it.
+
+    ``run_kernel=False`` skips nbgrader's own execution of the submission: no student code
+    then runs outside the sandbox (the kernel is not sandboxed), grading is faster, and the
+    autograded notebook shows only the engine's outputs in the test cells.
+    """
     c.ExecutePreprocessor.timeout = cell_timeout_s
     c.Execute.timeout = cell_timeout_s  # nbgrader's Execute redeclares the trait (default 30)
     c.ClearSolutions.code_stub = {"python": CODE_STUB}
@@ -41,8 +47,9 @@ def configure(c: Config, *, cell_timeout_s: int = 120, memory_mb: int = 2048) ->
     c.EngineScores.notebook_timeout = float(cell_timeout_s)
     # nbgrader 0.9.6's default list, with the engine between LimitOutput and SaveAutoGrades
     # and an Execute that survives a dead kernel.
+    execute = [KernelSafeExecute] if run_kernel else []
     c.Autograde.autograde_preprocessors = [
-        KernelSafeExecute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput, EngineScores,
+        *execute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput, EngineScores,
         SaveAutoGrades, AssignLatePenalties, CheckCellMetadata,
     ]
     return c

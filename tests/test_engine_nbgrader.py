@@ -98,6 +98,8 @@ def test_configure_sets_the_course_options() -> None:
     chain = Autograde(config=c).autograde_preprocessors
     assert chain.index(KernelSafeExecute) < chain.index(EngineScores) < chain.index(SaveAutoGrades)
     assert issubclass(KernelSafeExecute, Execute) and KernelSafeExecute(config=c).timeout == 77
+    sandbox_only = Autograde(config=configure(Config(), run_kernel=False)).autograde_preprocessors
+    assert KernelSafeExecute not in sandbox_only and EngineScores in sandbox_only
 
 
 def test_check_part_call_is_read_from_the_test_cell() -> None:
