@@ -7,13 +7,14 @@ each kind of drift or leak planted in a copy.
 
 from __future__ import annotations
 
+import copy
 import shutil
 from pathlib import Path
 
 import nbformat
 import pytest
 
-from autograde.assign_grade import grade_namespace, score
+from autograde.assign_grade import grade_file, grade_namespace, score
 from autograde.assign_notebook import (
     CODE_STUB,
     AuthoringError,
@@ -22,6 +23,7 @@ from autograde.assign_notebook import (
     read_exercise,
     splice,
     split_reference,
+    stub_names,
 )
 from autograde.assign_verify import Paths, Report, check_signatures, verify_exercise
 from autograde.assignments import EXERCISES_DIR, build, release
@@ -187,3 +189,30 @@ def test_splice_needs_the_nbgrader_code_stub_and_keeps_a_valid_body():
     assert spliced.splitlines()[2] == "    ### BEGIN SOLUTION"
     with pytest.raises(AuthoringError, match="must end with nbgrader's code stub"):
         splice(stub.replace("raise NotImplementedError()", "pass"), "", "f")
+
+
+@pytest.mark.slow
+def test_engine_grades_release_based_submissions_like_the_harness(course: Path):
+    """End to end: nbgrader's release, a student's edits, the sandboxed engine.
+
+    The untouched release scores 0; a submission made from it by pasting a mutant's code
+    into the solution cells fails, in the sandbox, exactly the checks it fails in-process.
+    """
+    from autograde.engine import References, grade_notebook
+
+    release_nb = nbformat.read(course / "release" / "lr_finder" / "lr_finder.ipynb",
+                               as_version=4)
+    mutant = Path(__file__).parent / "mutants" / "lr_finder" / "no_deepcopy_backup.py"
+    submission = copy.deepcopy(release_nb)
+    cells = [c for c in submission.cells if is_solution(c)]
+    code = split_reference(mutant.read_text(), [stub_names(c.source) for c in cells], "mutant")
+    for cell, region in zip(cells, code, strict=True):
+        cell.source = region
+    refs = References()
+    stub = grade_notebook(release_nb, ["lr_finder"], refs, release=release_nb)
+    graded = grade_notebook(submission, ["lr_finder"], refs, release=release_nb)
+    assert stub.errors == [] and graded.errors == []
+    assert sum(r.points for r in stub.results) == 0
+    in_process = grade_file("lr_finder", mutant)
+    assert {r.name: r.passed for r in graded.results} == {r.name: r.passed for r in in_process}
+    assert not {r.name: r.passed for r in graded.results}["restores_model_weights"]
