@@ -177,7 +177,8 @@ def _cycles(num_iters: int) -> Judge:
             )
         return (
             f"with learning rates too small to diverge, the sweep should run all "
-            f"num_iters={num_iters} steps; yours recorded {n}"
+            f"num_iters={num_iters} steps; yours recorded {n} (did the divergence or NaN test "
+            "stop it early? check the smoothed losses)"
         )
 
     return judge
@@ -191,6 +192,18 @@ def _ema(raw: list[float], beta: float, *, corrected: bool) -> list[float]:
     return out
 
 
+def _length_message(losses: list[float], expected: list[float], rel: float) -> str | None:
+    """When the recorded steps are right but too few or too many, say that (not a value)."""
+    n = min(len(losses), len(expected))
+    if len(losses) == len(expected) or mismatch(losses[:n], expected[:n], where="", rel=rel):
+        return None
+    how = "stopped early" if len(losses) < len(expected) else "went on too long"
+    return (
+        f"the first {n} losses are right, but the sweep {how}: {len(losses)} steps recorded, "
+        f"{len(expected)} expected"
+    )
+
+
 def _smoothed(expected: list[float], raw: list[float], beta: float) -> Judge:
     """``losses`` must equal ``expected``; recognise raw, uncorrected and shifted curves."""
 
@@ -202,6 +215,9 @@ def _smoothed(expected: list[float], raw: list[float], beta: float) -> Judge:
         n = min(len(losses), len(expected))
         if n == 0:
             return "losses is empty: record the smoothed loss of every step"
+        length = _length_message(losses, expected, rel=1e-6)
+        if length:
+            return length
 
         def same(values: list[float], offset: int = 0) -> bool:
             pairs = list(zip(losses[offset:n], values[: n - offset], strict=False))
@@ -352,7 +368,14 @@ def _sweep_suggestions(expected: Mapping[str, float]) -> Judge:
 def _losses(expected: list[float], hint: str) -> Judge:
     def judge(found: PlainData, _reference: PlainData | None) -> str | None:
         message = mismatch(found["losses"], expected, where="losses", rel=1e-5)
-        return message and f"{message}. {hint}"
+        if message is None:
+            return None
+        losses = found["losses"]
+        first_right = bool(losses) and close(losses[0], expected[0], rel=1e-5)
+        # a right first loss means the batches are read right: the hint would mislead
+        return _length_message(losses, expected, rel=1e-5) or (
+            message if first_right else f"{message}. {hint}"
+        )
 
     return judge
 
