@@ -27,7 +27,7 @@ from autograde.assign_notebook import (
     source_notebook,
     stub_names,
 )
-from autograde.exercise import REPO_ROOT, parts, solutions_dir
+from autograde.exercise import REPO_ROOT, all_checks, parts, solutions_dir
 
 DISTINCTIVE_CHARS = 25
 """A reference line this long that the page does not contain must not reach students."""
@@ -109,8 +109,6 @@ POINTS_ROW = re.compile(r"^\|\s*`(\w+)`\s*\|.*\|\s*(\d+)\s*\|\s*(\d+)\s*\|\s*([\
 
 def check_points_table(paths: Paths, nb: nbformat.NotebookNode) -> Iterator[str]:
     """The page's table of points per part says what the checks say."""
-    from autograde.exercise import all_checks
-
     checks = all_checks(paths.exercise, include_hidden=True)
     rows = [
         POINTS_ROW.match(line) for c in nb.cells if c.cell_type == "markdown"
