@@ -12,7 +12,7 @@ from pathlib import Path
 
 import datasets
 import pytest
-from datasets import ClassLabel, Dataset, DatasetDict
+from datasets import ClassLabel, Dataset, DatasetDict, Features, Value
 
 from book.data import build_kit_datasets, load_classification, loaders, make_review_splits
 from book.data.kit_datasets import rows_sha256
@@ -60,10 +60,11 @@ def test_unknown_name_and_source() -> None:
         load_classification("reviews", source="cloud")  # type: ignore[arg-type]
 
 
-def _write_parquet(folder: Path, splits: dict[str, dict[str, list]]) -> None:
+def _write_parquet(folder: Path, splits: dict[str, dict[str, list]],
+                   features: Features | None = None) -> None:
     folder.mkdir(parents=True)
     for split, columns in splits.items():
-        Dataset.from_dict(columns).to_parquet(str(folder / f"{split}.parquet"))
+        Dataset.from_dict(columns, features=features).to_parquet(str(folder / f"{split}.parquet"))
 
 
 def test_hub_sst2_schema_is_normalised(tmp_path: Path, hf_cache: None,
@@ -101,11 +102,12 @@ def test_hub_drops_unlabeled_rows_and_checks_columns(tmp_path: Path, hf_cache: N
     _write_parquet(folder, {
         "train": {"text": [f"t{i}" for i in range(10)], "label": [0, 1, -1, 1, 0, 1, 0, 1, 0, 1]},
         "test": {"text": ["a", "b", "c"], "label": [1, -1, 0]},
-    })
+    }, features=Features(text=Value("string"), label=ClassLabel(names=["1", "2"])))  # as Yelp
     spec = dataclasses.replace(loaders.HUB_DATASETS["reviews_restaurant"], hub_id=str(folder),
                                validation_size=2)
     data = loaders.load_from_hub(spec)
     assert data["test"]["text"] == ["a", "c"] and data["test"]["label"] == [1, 0]
+    assert data["train"].features["label"].names == ["negative", "positive"]
     assert len(data["train"]) + len(data["validation"]) == 9
     wrong = dataclasses.replace(spec, text_column="sentence")
     with pytest.raises(ValueError, match=r"expected columns \['sentence', 'label'\]"):
