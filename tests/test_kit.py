@@ -29,6 +29,8 @@ from book.kit import cli
 from book.kit.corpus import build_corpus, stdlib_documents
 from book.kit.manifest import sha256_file
 
+pytestmark = pytest.mark.slow  # builds kits and parses the standard library (seconds each)
+
 TINY = "tiny"
 
 
@@ -137,6 +139,7 @@ def test_reload_causal_lm_classifier_and_tokenizer(built):
 
     lm = AutoModelForCausalLM.from_pretrained(paths.lm)
     assert isinstance(lm, GPT2LMHeadModel)
+    assert lm.config.resid_pdrop == lm.config.attn_pdrop == 0.1  # GPT-2's, for fine-tuning
     batch = tokenizer(["The function returns a list of the values."] * 2, return_tensors="pt")
     trained = lm(**batch, labels=batch["input_ids"]).loss.item()
     torch.manual_seed(0)
@@ -213,7 +216,7 @@ def test_cli_verify_path_info(built, capsys, monkeypatch):
     monkeypatch.setenv("FTCOURSE_CACHE", str(paths.root.parent / "nowhere"))
     assert cli.main(["--preset", TINY, "verify"]) == 1
     err = capsys.readouterr().err
-    assert "not built yet" in err and "python -m book.kit build" in err
+    assert "not built yet" in err and "python -m book.kit --preset tiny build" in err
 
 
 def test_unwritable_cache_gives_a_clear_error(tmp_path, monkeypatch, capsys):

@@ -87,6 +87,7 @@ def test_local_folder_passes_through_and_loads_like_a_hub_model(gpt2_dir, monkey
     assert clf(**batch).logits.shape == (2, 3)  # batch > 1 works only with pad_token_id set
 
 
+@pytest.mark.slow
 def test_offline_names_and_hub_ids_resolve_to_the_kit(tiny_kit, monkeypatch):
     for name in ("kit-lm", "gpt2", "openai-community/gpt2", "smollm2-135m"):
         assert models.resolve(name) == str(tiny_kit.lm)
@@ -99,6 +100,7 @@ def test_offline_names_and_hub_ids_resolve_to_the_kit(tiny_kit, monkeypatch):
     assert models.resolve("kit-lm") == str(tiny_kit.lm)  # the kit model exists only locally
 
 
+@pytest.mark.slow
 def test_offline_refuses_unknown_hub_ids_and_wrong_kinds(tiny_kit):
     with pytest.raises(KeyError, match="FTCOURSE_SOURCE=hub"):
         models.resolve("EleutherAI/pythia-70m")

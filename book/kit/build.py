@@ -24,10 +24,12 @@ from book.kit.corpus import build_corpus, optional_data_function
 from book.kit.layout import KitPaths
 from book.kit.manifest import write_manifest
 from book.kit.presets import Preset
-from book.kit.pretrain import gpt2_config, pack, pretrain
+from book.kit.pretrain import dropout, gpt2_config, pack, pretrain
 from book.kit.tokenizer import train_tokenizer
 
 Log = Callable[[str], None]
+FINETUNE_DROPOUT = 0.1
+"""GPT-2's dropout, written into the saved config for fine-tuning."""
 
 
 @contextmanager
@@ -71,7 +73,11 @@ def build_into(root: Path, preset: Preset, log: Log, progress: bool = True) -> d
 
     with _stage(seconds, "pretraining"):
         seq_len = preset.size.n_positions
-        config = gpt2_config(preset.size, tokenizer)
+        # No dropout while pre-training: a few epochs of a model far too small to overfit,
+        # where dropout only slows learning (measured: validation loss 4.18 without vs 4.33
+        # with GPT-2's 0.1, same 750 steps). The saved config carries GPT-2's 0.1 so that
+        # fine-tuning regularises like the hub model does.
+        config = gpt2_config(preset.size, tokenizer, dropout_p=0.0)
         model, stats = pretrain(
             config,
             pack(tokenizer, corpus.train, seq_len),
@@ -80,6 +86,7 @@ def build_into(root: Path, preset: Preset, log: Log, progress: bool = True) -> d
             seed=preset.seed,
             progress=progress,
         )
+        model.config.update(dropout(FINETUNE_DROPOUT))
         model.save_pretrained(kit.lm)
         tokenizer.save_pretrained(kit.lm)
     log(f"pre-training: validation loss {stats.initial_val_loss:.3f} -> "

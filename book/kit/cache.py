@@ -18,7 +18,7 @@ from filelock import FileLock
 
 from book.kit import manifest as _manifest
 from book.kit.layout import KitError, KitPaths, paths
-from book.kit.presets import get_preset
+from book.kit.presets import DEFAULT_PRESET, get_preset
 
 
 def _log(message: str) -> None:
@@ -35,10 +35,12 @@ def verify(preset: str | None = None) -> KitPaths:
     kit = paths(preset)
     reason = problem(preset)
     if reason is not None:
-        raise KitError(
-            f"the offline kit at {kit.root} is unusable: {reason}. "
-            "Build it with `python -m book.kit build` (or `make kit`)."
-        )
+        name = get_preset(preset).name
+        if name == DEFAULT_PRESET:
+            command = "`python -m book.kit build` (or `make kit`)"
+        else:
+            command = f"`python -m book.kit --preset {name} build`"
+        raise KitError(f"the offline kit at {kit.root} is unusable: {reason}. Build it: {command}")
     return kit
 
 

@@ -50,13 +50,21 @@ class PretrainStats:
         return math.exp(self.final_val_loss)
 
 
-def gpt2_config(size: ModelSize, tokenizer: PreTrainedTokenizerFast) -> GPT2Config:
+def dropout(p: float) -> dict[str, float]:
+    """The three GPT-2 dropout settings (embeddings, residual branches, attention) set to ``p``."""
+    return {"embd_pdrop": p, "resid_pdrop": p, "attn_pdrop": p}
+
+
+def gpt2_config(
+    size: ModelSize, tokenizer: PreTrainedTokenizerFast, dropout_p: float
+) -> GPT2Config:
     """A GPT-2 config whose special-token ids match ``tokenizer``.
 
     ``pad_token_id`` matters: ``GPT2ForSequenceClassification`` uses it to find the last real
     token of each padded row, and refuses batches larger than one without it.
     """
     return GPT2Config(
+        **dropout(dropout_p),
         vocab_size=len(tokenizer),
         n_positions=size.n_positions,
         n_embd=size.n_embd,
