@@ -49,6 +49,7 @@ def _datasets(target: Path, seed: int) -> tuple[dict[str, Any] | None, str]:
 def build_into(root: Path, preset: Preset, log: Log, progress: bool = True) -> dict[str, Any]:
     """Build the kit for ``preset`` into the empty folder ``root``; return the manifest."""
     kit = KitPaths.at(root)
+    recipe = preset.recipe()  # before any work: the code that runs is the code hashed
     root.mkdir()
     seconds: dict[str, float] = {}
     started = time.perf_counter()
@@ -107,7 +108,7 @@ def build_into(root: Path, preset: Preset, log: Log, progress: bool = True) -> d
     seconds["total"] = round(time.perf_counter() - started, 2)
     manifest = {
         "preset": asdict(preset),
-        "recipe": preset.recipe(),
+        "recipe": recipe,
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "versions": {
             "python": platform.python_version(),

@@ -52,7 +52,9 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     build = commands.add_parser("build", help="build the kit, or verify it if already built")
     build.add_argument("--force", action="store_true", help="rebuild even if the kit is valid")
-    build.add_argument("--quiet", action="store_true", help="no progress output")
+    build.add_argument(
+        "--quiet", action="store_true", help="no stage lines or progress bar from the kit itself"
+    )
     commands.add_parser("verify", help="exit 1 with the reason if the kit is missing or corrupt")
     commands.add_parser("info", help="print a summary of the kit's manifest")
     where = commands.add_parser("path", help="print the kit folder (without building it)")

@@ -11,7 +11,6 @@ corpus and settings give bit-identical weights on the same machine and library v
 from __future__ import annotations
 
 import math
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -38,8 +37,9 @@ class PretrainStats:
     initial_val_loss: float
     final_val_loss: float
     curve: list[dict[str, float]] = field(default_factory=list)
-    """``{"step", "train_loss", "val_loss"}`` at each evaluation point."""
-    seconds: float = 0.0
+    """``{"step", "train_loss", "val_loss"}`` at each evaluation point; ``train_loss`` is an
+    exponential moving average (0.95) of the batch losses, the figure the progress bar shows.
+    The step-0 point has no ``train_loss``: nothing has been trained yet."""
 
     @property
     def initial_perplexity(self) -> float:
@@ -141,7 +141,6 @@ def pretrain(
             f"need at least batch_size={settings.batch_size} training blocks; "
             f"found {len(train_blocks)}"
         )
-    started = time.perf_counter()
     previous_threads = torch.get_num_threads()
     torch.set_num_threads(settings.threads)
     try:
@@ -158,7 +157,7 @@ def pretrain(
                 {"params": no_decay, "weight_decay": 0.0},
             ],
             lr=settings.lr,
-            betas=(0.9, 0.95),
+            betas=(0.9, 0.95),  # GPT-3's (Brown et al. 2020, https://arxiv.org/abs/2005.14165)
         )
         schedule = get_cosine_schedule_with_warmup(
             optimizer, settings.warmup_steps, settings.steps
@@ -172,7 +171,7 @@ def pretrain(
             tokens_seen=0,
             initial_val_loss=initial,
             final_val_loss=initial,
-            curve=[{"step": 0, "train_loss": initial, "val_loss": initial}],
+            curve=[{"step": 0, "val_loss": initial}],
         )
         eval_at = {
             round(settings.steps * (i + 1) / settings.eval_points)
@@ -198,7 +197,6 @@ def pretrain(
                 val = evaluate(model, val_blocks, eval_batch)
                 stats.curve.append({"step": step, "train_loss": running, "val_loss": val})
                 stats.final_val_loss = val
-        stats.seconds = time.perf_counter() - started
         return model, stats
     finally:
         torch.set_num_threads(previous_threads)
