@@ -33,8 +33,9 @@ from book.data.lexicons import lexicon
 from book.data.reviews import LABELED_BUCKET, MAX_TRIES
 
 MIN_SENTENCES, MAX_SENTENCES = 2, 5
-VERDICT_PROBABILITY = 0.7
-"""How often the last sentence is a verdict (otherwise a reason or another sentence)."""
+VERDICT_PROBABILITY = 0.9
+"""How often the last sentence is a verdict: the tokens a pre-trained LM can only predict by
+working out the sentiment of what came before, so the more of them the stronger the signal."""
 REASON_PROBABILITY = 0.4
 """How often a middle sentence is a reason rather than another compositional sentence."""
 
