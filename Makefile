@@ -61,6 +61,15 @@ test: $(STAMP)
 bench: kit
 	$(BIN)/python tests/bench/run_all.py
 
+## exercises: MyST pages + reference -> nbgrader course folder _build/course/source
+exercises: $(STAMP)
+	$(BIN)/python -m autograde.assignments build
+
+## release: student versions via `nbgrader generate_assignment`, then prove they match the sources
+release: exercises
+	$(BIN)/python -m autograde.assignments release
+	$(BIN)/python -m autograde.assignments verify
+
 lint: $(STAMP)
 	$(BIN)/ruff check book autograde solutions tests
 
