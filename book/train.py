@@ -9,6 +9,7 @@ runs quiet, CPU-friendly and reproducible, and counting parameters. The lesson i
 from __future__ import annotations
 
 import random
+import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -95,14 +96,19 @@ def accuracy_by_group(
     }
 
 
-def course_training_args(output_dir: str | Path, **overrides: Any) -> TrainingArguments:
+def course_training_args(
+    output_dir: str | Path | None = None, **overrides: Any
+) -> TrainingArguments:
     """``TrainingArguments`` with the course's defaults; any field can be overridden.
+
+    ``output_dir`` defaults to a fresh temporary folder: chapters write no checkpoints, and
+    a page executed by the site build must not leave files next to itself.
 
     Defaults: CPU unless a GPU is present, seeded, no checkpoints written, no external loggers,
     no progress table (its timings would differ on every site build), evaluation every epoch.
     """
     defaults: dict[str, Any] = dict(
-        output_dir=str(output_dir),
+        output_dir=str(output_dir or tempfile.mkdtemp(prefix="ftcourse-")),
         use_cpu=not torch.cuda.is_available(),
         seed=SEED,
         data_seed=SEED,
