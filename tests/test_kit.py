@@ -246,3 +246,22 @@ def test_python_m_book_kit_runs_without_traceback(tmp_path):
     )
     assert done.returncode == 1
     assert "not built yet" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_recipe_changes_when_the_review_generator_changes(monkeypatch):
+    """The corpus mixes in book.data's reviews: editing that code must make the kit stale."""
+    from pathlib import Path
+
+    from book.kit.presets import get_preset
+
+    preset = get_preset("tiny")
+    before = preset.recipe()
+    real_read = Path.read_bytes
+
+    def edited(self: Path) -> bytes:
+        content = real_read(self)
+        is_generator = self.name == "corpus.py" and self.parent.name == "data"
+        return content + b"# edit" if is_generator else content
+
+    monkeypatch.setattr(Path, "read_bytes", edited)
+    assert preset.recipe() != before

@@ -81,11 +81,15 @@ class Preset:
 
         A kit whose recipe differs was built by other code or settings and is rebuilt, so an
         edit to the corpus, tokenizer or training code can never leave a stale kit in use.
+        ``book.data`` counts too: its generators write the unlabeled reviews mixed into the
+        pre-training corpus and the kit's datasets.
         """
         h = hashlib.sha256(json.dumps(asdict(self), sort_keys=True).encode())
         here = Path(__file__).parent
         for name in ("presets.py", "corpus.py", "tokenizer.py", "pretrain.py", "build.py"):
             h.update((here / name).read_bytes())
+        for source in sorted((here.parent / "data").glob("*.py")):
+            h.update(source.name.encode() + source.read_bytes())
         return h.hexdigest()
 
 
