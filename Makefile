@@ -34,7 +34,8 @@ VENDOR_JS    = _build/_vendor/.fetched
 # Progress bars are for someone at a terminal; on the published page they are noise.
 SITE_CONFIG = $(if $(filter true,$(CI)),_build/_config.force.yml,_config.yml)
 site: kit $(VENDOR_JS) $(SITE_CONFIG)
-	TQDM_DISABLE=1 $(BIN)/jupyter-book build . -W -n --keep-going --config $(SITE_CONFIG)
+	TQDM_DISABLE=1 HF_HUB_DISABLE_PROGRESS_BARS=1 HF_DATASETS_DISABLE_PROGRESS_BARS=1 \
+	  $(BIN)/jupyter-book build . -W -n --keep-going --config $(SITE_CONFIG)
 
 _build/_config.force.yml: _config.yml $(STAMP)
 	mkdir -p $(@D)

@@ -155,6 +155,11 @@ def load_causal_lm(name: str, **kwargs: Any):
     tokenizer = _tokenizer(path)
     kwargs.setdefault("pad_token_id", tokenizer.pad_token_id)
     model = AutoModelForCausalLM.from_pretrained(path, **kwargs)
+    if getattr(model, "loss_type", None) is None:
+        # transformers 5.23 infers loss_type from the class name, and "GPT2LMHeadModel" does not
+        # match "ForCausalLM". Trainer then counts every label token, including each row's
+        # first one that is never predicted, and scales GPT-2 losses by N / (N + rows).
+        model.loss_type = "ForCausalLM"
     return model, tokenizer
 
 

@@ -108,3 +108,15 @@ def test_offline_refuses_unknown_hub_ids_and_wrong_kinds(tiny_kit):
         models.load_causal_lm("distilbert")
     with pytest.raises(ValueError, match="num_labels must be a positive int; found 0"):
         models.load_sequence_classifier("gpt2", num_labels=0)
+
+
+def test_causal_lm_trainer_counts_only_predicted_tokens(gpt2_dir, tmp_path):
+    """GPT-2's first label per row is never predicted: Trainer must not count it (5.23 bug)."""
+    from transformers import Trainer, TrainingArguments
+
+    from book.models import load_causal_lm
+
+    model, _ = load_causal_lm(str(gpt2_dir))
+    assert model.loss_type == "ForCausalLM"
+    args = TrainingArguments(output_dir=str(tmp_path / "out"), report_to="none", use_cpu=True)
+    assert Trainer(model=model, args=args)._loss_shifts_labels
