@@ -154,7 +154,7 @@ def diagonal_fisher(model: torch.nn.Module, blocks: torch.Tensor,
     weight close to its old value. ``batch_size=1`` squares one gradient per block (per
     sequence), which estimates the Fisher. A larger batch averages gradients *before* squaring:
     for per-sequence gradients of mean mu and variance sigma^2 that gives mu^2 + sigma^2 / B
-    instead of mu^2 + sigma^2, about 1/B of the Fisher near a minimum of the old loss (mu ~ 0).
+    instead of mu^2 + sigma^2: towards 1/B of the Fisher near a minimum of the old loss (small mu).
     Only trainable parameters get an entry; the model's weights are not changed.
     """
     if len(blocks) < batch_size:
