@@ -16,6 +16,7 @@ The reference solutions must be present (``solutions/``, or ``AUTOGRADE_SOLUTION
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
 from collections.abc import Sequence
@@ -72,13 +73,25 @@ def build(exercises: Sequence[str], course: Path = COURSE_DIR,
     return written
 
 
+def nbgrader_env() -> dict[str, str]:
+    """The environment for running nbgrader in a subprocess.
+
+    nbgrader runs its database migrations by calling the ``alembic`` script by name, so this
+    Python's scripts folder must be on ``PATH`` even when the virtual environment is not
+    activated (as under ``make test`` and in CI).
+    """
+    scripts = str(Path(sys.executable).parent)
+    return {**os.environ, "PATH": os.pathsep.join([scripts, os.environ.get("PATH", "")])}
+
+
 def release(exercises: Sequence[str], course: Path = COURSE_DIR) -> list[Path]:
     """Run nbgrader's own ``generate_assignment`` on each built source notebook."""
     written = []
     for exercise in exercises:
         cmd = [sys.executable, "-m", "nbgrader", "generate_assignment", exercise, "--force",
                f"--CourseDirectory.root={course}"]
-        done = subprocess.run(cmd, cwd=course, capture_output=True, text=True, check=False)
+        done = subprocess.run(cmd, cwd=course, capture_output=True, text=True, check=False,
+                              env=nbgrader_env())
         target = course / "release" / exercise / f"{exercise}.ipynb"
         if done.returncode != 0 or not target.is_file():
             raise RuntimeError(

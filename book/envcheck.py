@@ -61,12 +61,18 @@ class Row:
 
 
 def _installed() -> dict[str, str]:
-    """Canonical distribution name -> installed version, for every installed distribution."""
-    return {
-        canonicalize_name(dist.metadata["Name"]): dist.version
-        for dist in importlib.metadata.distributions()
-        if dist.metadata["Name"]
-    }
+    """Canonical distribution name -> installed version, for every installed distribution.
+
+    The first hit on ``sys.path`` wins, as for ``import``: once setuptools is imported it
+    appends its ``_vendor`` folder, whose older vendored copies (zipp, importlib-metadata, ...)
+    must not shadow what is really installed.
+    """
+    found: dict[str, str] = {}
+    for dist in importlib.metadata.distributions():
+        name = dist.metadata["Name"]
+        if name:
+            found.setdefault(canonicalize_name(name), dist.version)
+    return found
 
 
 def _project_table() -> tuple[str, list[str], dict[str, list[str]]]:

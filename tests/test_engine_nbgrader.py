@@ -32,6 +32,7 @@ from adversarial import (  # noqa: E402
 from nbgrader.api import Gradebook  # noqa: E402
 from traitlets.config import Config  # noqa: E402
 
+from autograde.assignments import nbgrader_env  # noqa: E402
 from autograde.engine import References, grade_notebook  # noqa: E402
 from autograde.nbgrader_config import configure  # noqa: E402
 from autograde.nbgrader_preprocessor import check_part_call, part_score  # noqa: E402
@@ -44,6 +45,7 @@ PATCH_CHECKER = ("import autograde.notebook\n"
 def _nbgrader(course: Path, *args: str) -> None:
     start = time.monotonic()
     done = subprocess.run([sys.executable, "-m", "nbgrader", *args, "--force"], cwd=course,
+                          env=nbgrader_env(),
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stdout + done.stderr
     print(f"nbgrader {args[0]}: {time.monotonic() - start:.1f} s")

@@ -235,3 +235,19 @@ def test_cli_reports_bad_settings_without_a_traceback():
         timeout=60,
     )
     assert result.returncode == 2 and "invalid choice: 'pdf'" in result.stderr
+
+
+def test_installed_versions_are_not_shadowed_by_setuptools_vendored_copies(monkeypatch):
+    """Importing setuptools appends its _vendor folder (old zipp, importlib-metadata) to
+    sys.path; the report must still show what `import` would load: the first hit."""
+    import importlib.metadata
+    import os
+    import sys
+
+    import setuptools
+
+    from book import envcheck
+
+    vendor = os.path.join(os.path.dirname(setuptools.__file__), "_vendor")
+    monkeypatch.setattr(sys, "path", [*sys.path, vendor])
+    assert envcheck._installed()["zipp"] == importlib.metadata.version("zipp")

@@ -83,8 +83,11 @@ def _hand_in(kind: str, i: int, variants: list) -> nbformat.NotebookNode:
 def _nbgrader(course: Path, *args: str) -> float:
     """Seconds taken; nbgrader exits non-zero when a kernel dies (the crash hand-ins), and
     those students then have no grade: reported, not fatal."""
+    from autograde.assignments import nbgrader_env
+
     start = time.monotonic()
     done = subprocess.run([sys.executable, "-m", "nbgrader", *args, "--force"], cwd=course,
+                          env=nbgrader_env(),
                           capture_output=True, text=True)
     if done.returncode != 0:
         failed = {line.split("student")[-1] for line in done.stderr.splitlines()
