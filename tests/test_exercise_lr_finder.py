@@ -12,16 +12,11 @@ import json
 import math
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 import torch
 from exercise_harness import (
     MUTANTS_DIR,
-    assert_mutant_caught,
-    assert_page_contract,
-    assert_reference_full_marks,
-    assert_stub_scores_zero,
     mutant_paths,
 )
 
@@ -43,25 +38,8 @@ REQUIRED_MUTANTS = {
 }
 
 
-def test_page_contract(tmp_path):
-    assert_page_contract(EXERCISE, tmp_path)
-
-
-def test_reference_full_marks_same_outputs_over_3_runs():
-    assert_reference_full_marks(EXERCISE, runs=3)
-
-
-def test_released_stub_scores_zero():
-    assert_stub_scores_zero(EXERCISE)
-
-
 def test_the_classic_bugs_have_mutants():
     assert REQUIRED_MUTANTS <= {p.stem for p in mutant_paths(EXERCISE)}
-
-
-@pytest.mark.parametrize("path", mutant_paths(EXERCISE), ids=lambda p: p.stem)
-def test_mutant_scores_less_and_named_checks_fail(path: Path):
-    assert_mutant_caught(EXERCISE, path)
 
 
 @pytest.mark.parametrize(("mutant", "check", "phrase"), [
