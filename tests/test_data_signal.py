@@ -94,16 +94,22 @@ def test_unlabeled_reviews_agree_in_polarity_sentence_by_sentence() -> None:
     ds = unlabeled_reviews(600, domains=DOMAINS, seed=3)
     assert ds.column_names == ["text", "domain"]
     assert Counter(ds["domain"]) == dict.fromkeys(DOMAINS, 200)
-    lengths = set()
+    lengths, snippets = set(), 0
     for row in ds:
         lex = LEXICONS[row["domain"]]
         fixed = {s: p for p in (1, -1) for s in lex.verdicts[p] + lex.reasons[p]}
+        verdicts = set(lex.verdicts[1] + lex.verdicts[-1])
         sentences = re.split(r"(?<=\.) ", row["text"])
-        lengths.add(len(sentences))
         polarities = {fixed[s] if s in fixed else oracle(s, lex) for s in sentences}
         assert len(polarities) == 1, row
         assert sentences[0] not in fixed  # it opens with a compositional sentence
-    assert lengths == {2, 3, 4, 5}
+        for before, s in zip(sentences, sentences[1:-1], strict=False):
+            if s in verdicts:  # a mid-review verdict rates the compositional sentence before it
+                assert before not in fixed, row
+                snippets += 1
+        lengths.add(sum(s not in verdicts for s in sentences[:-1]) + 1)
+    assert lengths == {2, 3, 4, 5}  # not counting the snippet verdicts
+    assert snippets > 200  # about half the non-final compositional sentences
 
 
 def test_unlabeled_text_never_contains_a_labeled_review() -> None:

@@ -10,9 +10,10 @@ LM trained only on Amazon reviews had a single unit tracking sentiment.
 
 A review is one to three compositional sentences (the grammar of :mod:`book.data.grammar`),
 optionally a reason ("It saved me hours of work."), and usually a verdict at the end;
-2 to 5 sentences in all. Compositional sentences come from the other ``stable_bucket`` than
-labeled reviews, and the random stream is seeded apart, so no labeled example ever appears
-verbatim in this text.
+2 to 5 sentences in all, plus a verdict right after each compositional sentence that does
+not end it (see ``SNIPPET_VERDICT_PROBABILITY``). Compositional sentences come from the
+other ``stable_bucket`` than labeled reviews, and the random stream is seeded apart, so no
+labeled example ever appears verbatim in this text.
 """
 
 from __future__ import annotations
@@ -36,6 +37,14 @@ MIN_SENTENCES, MAX_SENTENCES = 2, 5
 VERDICT_PROBABILITY = 0.9
 """How often the last sentence is a verdict: the tokens a pre-trained LM can only predict by
 working out the sentiment of what came before, so the more of them the stronger the signal."""
+SNIPPET_VERDICT_PROBABILITY = 1.0
+"""How often a compositional sentence that does not end the review is followed at once by a
+verdict, as in rating snippets ("The build is slow. Two stars."). A verdict right after one
+sentence can only be predicted from *that* sentence's sentiment, which is exactly what a
+classifier later reads from the state at a single sentence's last token. Every such sentence
+gets one: measured on Chapter 1's learning curve (100 labels, three seeds, reviews half the
+pre-training corpus), a verdict after half of them left the pre-trained start 4 points ahead
+of random weights, after all of them 6. The knob stays for such experiments."""
 REASON_PROBABILITY = 0.4
 """How often a middle sentence is a reason rather than another compositional sentence."""
 
@@ -67,6 +76,8 @@ def _review(sampler: SentenceSampler, kinds: Sequence[str], weights: Sequence[fl
             sentences.append(reason)
         else:
             sentences.append(_compositional(sampler, kinds, weights, sentiment))
+            if not last and rng.random() < SNIPPET_VERDICT_PROBABILITY:
+                sentences.append(rng.choice(lex.verdicts[sentiment]))
     return " ".join(sentences)
 
 

@@ -174,7 +174,7 @@ def build_corpus(
     """Mix documentation and reviews, shuffle with ``seed``, hold out ``val_fraction``.
 
     ``review_fraction`` is the share of all characters that should come from reviews
-    (1/3 for the real kit); ``max_doc_chars`` caps the documentation (tiny test kits).
+    (2/3 for the real kit); ``max_doc_chars`` caps the documentation (tiny test kits).
     The validation split takes whole documents from the end of the shuffled list until it
     holds ``val_fraction`` of the characters, so no document straddles the split.
     """

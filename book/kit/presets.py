@@ -57,7 +57,12 @@ class Preset:
     max_doc_chars: int | None
     """Cap on documentation characters; ``None`` takes the whole standard library."""
     review_fraction: float
-    """Share of the corpus characters that are unlabeled reviews."""
+    """Share of the corpus characters that are unlabeled reviews.
+
+    Two thirds for the real kit: measured on Chapter 1's learning curve (100 labels, three
+    seeds), the pre-trained start beat random weights by 6 points with one half of reviews and
+    by 10 with two thirds; the documentation keeps enough weight for the chapters that measure
+    what the model knows about Python (samples, forgetting)."""
     val_fraction: float
     vocab_size: int
     size: ModelSize
@@ -97,7 +102,7 @@ PRESETS: dict[str, Preset] = {
     "full": Preset(
         name="full",
         max_doc_chars=None,
-        review_fraction=1 / 3,
+        review_fraction=2 / 3,
         val_fraction=0.05,
         vocab_size=4096,
         size=ModelSize(n_layer=2, n_embd=64, n_head=2, n_positions=128),
