@@ -22,6 +22,7 @@ from book.data.kit_datasets import rows_sha256
 def kit_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """An empty course cache; returns the kit datasets folder inside it."""
     monkeypatch.setenv("FTCOURSE_CACHE", str(tmp_path / "cache"))
+    monkeypatch.delenv("FTCOURSE_KIT_PRESET", raising=False)
     return tmp_path / "cache" / "kit" / "datasets"
 
 
@@ -39,6 +40,18 @@ def test_offline_reads_the_kit_copy(kit_cache: Path, monkeypatch: pytest.MonkeyP
         assert list(loaded) == ["train", "validation", "test"]
         for split in saved:
             assert loaded[split].to_dict() == saved[split].to_dict()
+
+
+def test_offline_reads_the_kit_of_the_active_preset(
+    kit_cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    course = make_review_splits(60, 20, 30, seed=2)
+    tiny = make_review_splits(60, 20, 30, seed=3)
+    course.save_to_disk(str(kit_cache / "reviews"))
+    tiny.save_to_disk(str(kit_cache.parent.parent / "kit-tiny" / "datasets" / "reviews"))
+    monkeypatch.setenv("FTCOURSE_KIT_PRESET", "tiny")
+    loaded = load_classification("reviews", source="offline")
+    assert loaded["test"].to_dict() == tiny["test"].to_dict()
 
 
 def test_offline_missing_kit_says_how_to_build_it(kit_cache: Path) -> None:

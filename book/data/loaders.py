@@ -50,8 +50,14 @@ KIT_BUILD_HINT = "run `python -m book.kit build` (or `make kit`) to build the of
 
 
 def kit_datasets_dir() -> Path:
-    """Where the offline kit keeps its datasets (``build_kit_datasets`` writes there)."""
-    return config.cache_dir() / "kit" / "datasets"
+    """Where the active kit keeps its datasets (``build_kit_datasets`` writes there).
+
+    The active kit is the one ``$FTCOURSE_KIT_PRESET`` names, as for the model, so a test
+    suite pointed at the tiny kit reads the tiny kit's datasets too.
+    """
+    from book.kit.layout import paths  # late: book.kit imports book.data to build the kit
+
+    return paths().datasets
 
 
 def load_from_kit(name: str) -> DatasetDict:
