@@ -7,6 +7,7 @@ package, bad setting) ends in one clear line on stderr and exit status 1, never 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from typing import Any
 
@@ -93,4 +94,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted; nothing was swapped in (the previous kit, if any, is intact)",
               file=sys.stderr)
+    except BrokenPipeError:  # `python -m book.kit info | head`: the reader left, not an error
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
+        return 0
     return 1
