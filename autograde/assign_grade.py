@@ -2,8 +2,9 @@
 
 This is *not* how submissions are graded (the engine runs student code in a sandbox). It
 runs every check of an exercise, visible and hidden, on a namespace that the author trusts
-(the reference module, a stub cell, a mutant module) through the same ``call_driver`` and
-``judge`` as the engine, so that a check that passes or fails here does so at grading time.
+(the reference module, a stub cell, a mutant: the reference with one bug patched in) through
+the same ``call_driver`` and ``judge`` as the engine, so that a check that passes or fails here
+does so at grading time.
 """
 
 from __future__ import annotations
@@ -59,7 +60,7 @@ def grade_namespace(
 
 
 def grade_file(exercise: str, path: Path, *, include_hidden: bool = True) -> list[CheckResult]:
-    """Grade a Python file (a mutant, a solution) executed as a fresh module."""
+    """Grade a Python file (a solution) executed as a fresh module."""
     return grade_namespace(exercise, runpy.run_path(str(path)), include_hidden=include_hidden)
 
 

@@ -8,6 +8,10 @@ An exercise ``X`` passes when
 - the stub exactly as students receive it earns 0;
 - every mutant in ``tests/mutants/X/`` scores strictly less, and each check it names in its
   ``FAILS`` tuple fails (so we know *which* check catches which bug).
+A mutant is a one-bug patch of the reference, not a copy of it: its module holds a docstring
+(the bug, and why it is instructive), ``FAILS`` and ``EDITS``, ``(old, new)`` text
+replacements that ``mutant_source`` applies to ``solutions/X.py``; every consumer grades or
+splices that patched source, never the mutant file itself.
 Grading here is in-process (``autograde.assign_grade``), through the same drivers and judges
 as the sandboxed engine; ``graded_notebook`` builds what the engine grades.
 """
@@ -21,7 +25,7 @@ from typing import Any
 
 import nbformat
 
-from autograde.assign_grade import grade_file, grade_namespace, score
+from autograde.assign_grade import grade_namespace, score
 from autograde.assign_notebook import is_solution, read_exercise, source_notebook
 from autograde.assign_verify import (
     Paths,
@@ -30,13 +34,44 @@ from autograde.assign_verify import (
     check_signatures,
     check_test_cells,
 )
-from autograde.exercise import REPO_ROOT, all_checks, call_driver, parts, reference
+from autograde.exercise import (
+    REPO_ROOT,
+    CheckResult,
+    all_checks,
+    call_driver,
+    parts,
+    reference,
+    solutions_dir,
+)
 
 MUTANTS_DIR = Path(__file__).parent / "mutants"
 
 
 def mutant_paths(exercise: str) -> list[Path]:
     return sorted((MUTANTS_DIR / exercise).glob("*.py"))
+
+
+def mutant_source(exercise: str, path: Path) -> str:
+    """The reference ``solutions/<exercise>.py`` with the mutant's ``EDITS`` applied, in order.
+
+    Each ``old`` must occur exactly once in the text it is applied to, so that an edit of the
+    reference that moves or rewrites a mutated line breaks the mutant loudly, not silently.
+    """
+    source = (solutions_dir() / f"{exercise}.py").read_text()
+    for old, new in runpy.run_path(str(path))["EDITS"]:
+        found = source.count(old)
+        if found != 1:
+            raise ValueError(f"mutant {exercise}/{path.stem}: {old!r} occurs {found} times in "
+                             f"the reference (after the edits before it), not exactly once")
+        source = source.replace(old, new)
+    return source
+
+
+def grade_mutant(exercise: str, path: Path, *, include_hidden: bool = True) -> list[CheckResult]:
+    """Every check on the mutant's source, executed as a fresh module (like ``grade_file``)."""
+    namespace: dict[str, Any] = {"__name__": f"mutant_{path.stem}", "__file__": str(path)}
+    exec(compile(mutant_source(exercise, path), f"<mutant {path.stem}>", "exec"), namespace)
+    return grade_namespace(exercise, namespace, include_hidden=include_hidden)
 
 
 def page_path(exercise: str) -> Path:
@@ -92,7 +127,7 @@ def assert_stub_scores_zero(exercise: str) -> None:
 
 def assert_mutant_caught(exercise: str, path: Path) -> None:
     expected_failures = runpy.run_path(str(path))["FAILS"]
-    results = grade_file(exercise, path)
+    results = grade_mutant(exercise, path)
     names = {r.name for r in results}
     assert set(expected_failures) <= names, f"FAILS names unknown checks: {expected_failures}"
     failed = {r.name for r in results if not r.passed}
@@ -103,5 +138,7 @@ def assert_mutant_caught(exercise: str, path: Path) -> None:
 
 def graded_notebook(exercise: str, solution: Path) -> nbformat.NotebookNode:
     """The page with ``solution``'s code in its solution region: the instructor's source
-    notebook for the reference, a student's hand-in for a mutant."""
-    return source_notebook(page(exercise), solution.read_text(), str(solution))
+    notebook for the reference, a student's hand-in for a mutant (its patched source)."""
+    is_mutant = solution.resolve().parent.parent == MUTANTS_DIR.resolve()
+    code = mutant_source(exercise, solution) if is_mutant else solution.read_text()
+    return source_notebook(page(exercise), code, str(solution))

@@ -13,8 +13,9 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from exercise_harness import MUTANTS_DIR, grade_mutant, mutant_source
 
-from autograde.assign_grade import grade_file, grade_namespace, score
+from autograde.assign_grade import grade_namespace, score
 from autograde.assign_notebook import (
     CODE_STUB,
     AuthoringError,
@@ -202,10 +203,11 @@ def test_engine_grades_release_based_submissions_like_the_harness(course: Path):
 
     release_nb = nbformat.read(course / "release" / "lr_finder" / "lr_finder.ipynb",
                                as_version=4)
-    mutant = Path(__file__).parent / "mutants" / "lr_finder" / "no_deepcopy_backup.py"
+    mutant = MUTANTS_DIR / "lr_finder" / "no_deepcopy_backup.py"
     submission = copy.deepcopy(release_nb)
     cells = [c for c in submission.cells if is_solution(c)]
-    code = split_reference(mutant.read_text(), [stub_names(c.source) for c in cells], "mutant")
+    code = split_reference(mutant_source("lr_finder", mutant),
+                           [stub_names(c.source) for c in cells], "mutant")
     for cell, region in zip(cells, code, strict=True):
         cell.source = region
     refs = References()
@@ -213,6 +215,6 @@ def test_engine_grades_release_based_submissions_like_the_harness(course: Path):
     graded = grade_notebook(submission, ["lr_finder"], refs, release=release_nb)
     assert stub.errors == [] and graded.errors == []
     assert sum(r.points for r in stub.results) == 0
-    in_process = grade_file("lr_finder", mutant)
+    in_process = grade_mutant("lr_finder", mutant)
     assert {r.name: r.passed for r in graded.results} == {r.name: r.passed for r in in_process}
     assert not {r.name: r.passed for r in graded.results}["restores_model_weights"]

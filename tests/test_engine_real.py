@@ -17,9 +17,8 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 
 import nbformat  # noqa: E402
-from exercise_harness import graded_notebook, mutant_paths, page_path  # noqa: E402
+from exercise_harness import grade_mutant, graded_notebook, mutant_paths, page_path  # noqa: E402
 
-from autograde.assign_grade import grade_file  # noqa: E402
 from autograde.batch import grade_class  # noqa: E402
 from autograde.exercise import exercise_ids, parts, solutions_dir  # noqa: E402
 from autograde.results import check_results, load_result  # noqa: E402
@@ -44,7 +43,7 @@ def test_sandbox_agrees_with_in_process_grading(exercise: str, tmp_path: Path) -
     full = sum(parts(exercise).values())
     assert [(r.name, r.message) for r in graded["reference"] if not r.passed] == []
     assert sum(r.points for r in graded["reference"]) == full
-    in_process = grade_file(exercise, mutant)
+    in_process = grade_mutant(exercise, mutant)
     assert {r.name: r.passed for r in graded["mutant"]} == {r.name: r.passed for r in in_process}
     assert sum(r.points for r in graded["mutant"]) < full
 

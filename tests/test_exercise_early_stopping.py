@@ -15,10 +15,10 @@ import pytest
 import torch
 from exercise_harness import (
     MUTANTS_DIR,
+    grade_mutant,
     mutant_paths,
 )
 
-from autograde.assign_grade import grade_file
 from autograde.exercise import reference
 
 EXERCISE = "early_stopping"
@@ -44,8 +44,8 @@ def test_the_classic_bugs_have_mutants():
     ("no_validation", "rejects_unknown_mode", "should raise ValueError; it was accepted"),
 ])
 def test_failure_message_says_what_is_wrong(mutant: str, check: str, phrase: str):
-    results = {r.name: r for r in grade_file(EXERCISE, MUTANTS_DIR / EXERCISE / f"{mutant}.py",
-                                             include_hidden=False)}
+    results = {r.name: r for r in grade_mutant(EXERCISE, MUTANTS_DIR / EXERCISE / f"{mutant}.py",
+                                               include_hidden=False)}
     assert not results[check].passed
     assert phrase in results[check].message
 

@@ -3,34 +3,13 @@
 The merged layer then computes something other than the adapted layer it replaces.
 """
 
-import math
-
-import torch
-from torch import nn
-
 FAILS = ("merged_weight", "merged_matches_layer", "hidden_merge_wide")
-"""Checks that must fail on this mutant (tests/test_exercise_lora_layer.py asserts it)."""
+"""Checks that must fail on this mutant (tests/exercise_harness.py asserts it)."""
 
-
-class LoRALinear(nn.Module):
-    def __init__(self, base, r, alpha):
-        super().__init__()
-        if r < 1:
-            raise ValueError(f"r must be >= 1; found {r}")
-        self.base = base
-        for param in base.parameters():
-            param.requires_grad_(False)
-        self.scaling = alpha / r
-        self.lora_A = nn.Parameter(torch.empty(r, base.in_features))
-        self.lora_B = nn.Parameter(torch.zeros(base.out_features, r))
-        nn.init.kaiming_uniform_(self.lora_A, a=math.sqrt(5))
-
-    def forward(self, x):
-        return self.base(x) + self.scaling * (x @ self.lora_A.T) @ self.lora_B.T
-
-    @torch.no_grad()
-    def merge(self):
-        merged = nn.Linear(self.base.in_features, self.base.out_features)
-        merged.weight.copy_(self.base.weight + self.lora_B @ self.lora_A)  # BUG: no scaling
-        merged.bias.copy_(self.base.bias)
-        return merged
+EDITS = (
+    (
+        "merged.weight.copy_(base.weight + self.scaling * (self.lora_B @ self.lora_A))",
+        "merged.weight.copy_(base.weight + self.lora_B @ self.lora_A)  # BUG: no scaling",
+    ),
+)
+"""(old, new) replacements applied in order to the reference solution."""

@@ -4,34 +4,19 @@ The parameter count is the same, but the shapes disagree with the paper, peft an
 saved adapter, so weights cannot be exchanged.
 """
 
-import math
-
-import torch
-from torch import nn
-
 FAILS = ("adapter_shapes", "forward_values", "forward_matches_peft", "merged_weight")
-"""Checks that must fail on this mutant (tests/test_exercise_lora_layer.py asserts it)."""
+"""Checks that must fail on this mutant (tests/exercise_harness.py asserts it)."""
 
-
-class LoRALinear(nn.Module):
-    def __init__(self, base, r, alpha):
-        super().__init__()
-        if r < 1:
-            raise ValueError(f"r must be >= 1; found {r}")
-        self.base = base
-        for param in base.parameters():
-            param.requires_grad_(False)
-        self.scaling = alpha / r
-        self.lora_A = nn.Parameter(torch.empty(base.out_features, r))  # BUG: shapes swapped
-        self.lora_B = nn.Parameter(torch.zeros(r, base.in_features))
-        nn.init.kaiming_uniform_(self.lora_A, a=math.sqrt(5))
-
-    def forward(self, x):
-        return self.base(x) + self.scaling * (x @ self.lora_B.T) @ self.lora_A.T
-
-    @torch.no_grad()
-    def merge(self):
-        merged = nn.Linear(self.base.in_features, self.base.out_features)
-        merged.weight.copy_(self.base.weight + self.scaling * self.lora_A @ self.lora_B)
-        merged.bias.copy_(self.base.bias)
-        return merged
+EDITS = (
+    (
+        "torch.empty(r, base.in_features, **factory))",
+        "torch.empty(base.out_features, r, **factory))  # BUG: shapes swapped",
+    ),
+    ("torch.zeros(base.out_features, r, **factory)", "torch.zeros(r, base.in_features, **factory)"),
+    (
+        "(self.dropout(x) @ self.lora_A.T) @ self.lora_B.T",
+        "(self.dropout(x) @ self.lora_B.T) @ self.lora_A.T",
+    ),
+    ("(self.lora_B @ self.lora_A)", "(self.lora_A @ self.lora_B)"),
+)
+"""(old, new) replacements applied in order to the reference solution."""
