@@ -23,8 +23,10 @@ from transformers import EvalPrediction, PreTrainedTokenizerBase, TrainingArgume
 SEED = 0
 """The course's default seed: every chapter passes it on so a rebuild gives the same numbers."""
 
-NUM_THREADS = 2
-"""CPU threads for chapter runs: fixed, because float sums depend on how work is split."""
+NUM_THREADS = 1
+"""CPU threads for chapter runs: fixed, because float sums depend on how work is split. One,
+because the kit model is only 64 wide: a second thread adds more synchronisation than work,
+and on a busy machine (a CI runner, a laptop in a workshop) it made runs several times slower."""
 
 
 def seed_everything(seed: int = SEED) -> None:

@@ -10,6 +10,7 @@ from tokenizers import Tokenizer, models, pre_tokenizers
 from transformers import EvalPrediction, GPT2Config, GPT2LMHeadModel, PreTrainedTokenizerFast
 
 from book.train import (
+    NUM_THREADS,
     accuracy_by_group,
     classification_metrics,
     count_parameters,
@@ -78,4 +79,4 @@ def test_seed_everything_makes_torch_repeatable():
     a = torch.rand(3)
     seed_everything(3)
     assert torch.equal(a, torch.rand(3))
-    assert torch.get_num_threads() == 2
+    assert torch.get_num_threads() == NUM_THREADS
