@@ -24,6 +24,8 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
+import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -147,15 +149,31 @@ def _devtools_port(profile: Path, timeout_s: float = 30.0) -> int:
     raise CheckFailed(f"chromium did not open its DevTools port within {timeout_s:.0f} s")
 
 
+def _stop(browser: subprocess.Popen) -> None:
+    """Stop chromium and every helper process it started (its process group)."""
+    try:
+        os.killpg(browser.pid, signal.SIGTERM)
+        browser.wait(timeout=10)
+    except ProcessLookupError:
+        pass
+    except subprocess.TimeoutExpired:
+        os.killpg(browser.pid, signal.SIGKILL)
+        browser.wait(timeout=10)
+
+
 def check_page(page: Path, screenshot: Path, timeout_s: float = 30.0) -> dict[str, Any]:
     """Run the three checks on ``page``; write a screenshot; return what was observed."""
     if not page.is_file():
         raise CheckFailed(f"{page} not found: build the site first (`make site`)")
-    with tempfile.TemporaryDirectory(prefix="chromium-") as profile:
+    # Chromium's helper processes (renderer, GPU, crashpad) can still write into the profile
+    # after the main process exits: the whole session is stopped below, and a file they leave
+    # behind must not turn a passing check into "Directory not empty".
+    with tempfile.TemporaryDirectory(prefix="chromium-", ignore_cleanup_errors=True) as profile:
         browser = subprocess.Popen(
             [str(CHROMIUM), *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "about:blank"],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
+            start_new_session=True,  # its own process group, so that one signal stops them all
         )
         try:
             port = _devtools_port(Path(profile))
@@ -170,8 +188,7 @@ def check_page(page: Path, screenshot: Path, timeout_s: float = 30.0) -> dict[st
             finally:
                 ws.close()
         finally:
-            browser.terminate()
-            browser.wait(timeout=10)
+            _stop(browser)
 
 
 def _exercise(cdp: DevTools, page: Path, screenshot: Path, timeout_s: float) -> dict[str, Any]:
