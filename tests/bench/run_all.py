@@ -2,8 +2,8 @@
 
 Figures:
   kit build seconds       a fresh ``python -m book.kit build`` into a temporary cache
-  site build seconds      ``jupyter-book build`` with every notebook executed (``force``)
-  cached rebuild seconds  the same build again in ``cache`` mode (nothing re-executes)
+  site build seconds      ``jupyter-book build`` with every notebook executed (empty cache)
+  cached rebuild seconds  the same build again (``cache`` mode: nothing re-executes)
   training tokens/s       causal-LM training steps of the kit model (forward + backward + AdamW)
   share of matmul peak    those tokens/s x 6 x parameters, as a fraction of the FLOP rate a
                           plain fp32 ``torch.matmul`` reaches on this machine in this run
