@@ -74,6 +74,12 @@ def grade_mutant(exercise: str, path: Path, *, include_hidden: bool = True) -> l
     return grade_namespace(exercise, namespace, include_hidden=include_hidden)
 
 
+def mutant_check(exercise: str, mutant: str, check: str) -> CheckResult:
+    """One visible check's result on a mutant, by names: what a student with that bug sees."""
+    results = grade_mutant(exercise, MUTANTS_DIR / exercise / f"{mutant}.py", include_hidden=False)
+    return next(r for r in results if r.name == check)
+
+
 def page_path(exercise: str) -> Path:
     return REPO_ROOT / "exercises" / f"{exercise}.md"
 

@@ -65,6 +65,14 @@ def _copy_course(course: Path, tmp_path: Path) -> Path:
     return Path(shutil.copytree(course, tmp_path / "course"))
 
 
+def _edit_first_solution_cell(path: Path, old: str, new: str) -> None:
+    """Replace ``old`` by ``new`` in the notebook's first solution cell, in place."""
+    nb = nbformat.read(path, as_version=4)
+    cell = next(c for c in nb.cells if is_solution(c))
+    cell.source = cell.source.replace(old, new)
+    nbformat.write(nb, path)
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("exercise", EXERCISES)
 def test_verify_finds_nothing_wrong(course: Path, toc: Path, exercise: str):
@@ -106,11 +114,8 @@ def test_build_writes_the_course_nbgrader_config(course: Path):
 @pytest.mark.slow
 def test_verify_catches_an_edited_release(course: Path, toc: Path, tmp_path: Path):
     copy = _copy_course(course, tmp_path)
-    path = copy / "release" / "lr_finder" / "lr_finder.ipynb"
-    nb = nbformat.read(path, as_version=4)
-    cell = next(c for c in nb.cells if is_solution(c))
-    cell.source = cell.source.replace("skip_end: int = 5", "skip_end: int = 4")
-    nbformat.write(nb, path)
+    _edit_first_solution_cell(copy / "release" / "lr_finder" / "lr_finder.ipynb",
+                              "skip_end: int = 5", "skip_end: int = 4")
     errors = _verify("lr_finder", copy, toc).errors
     assert any("solution (stub) cell solution_suggest_lrs differs" in e for e in errors)
 
@@ -131,11 +136,8 @@ def test_verify_catches_a_leak_into_the_release(course: Path, toc: Path, tmp_pat
 @pytest.mark.slow
 def test_verify_catches_a_stale_source(course: Path, toc: Path, tmp_path: Path):
     copy = _copy_course(course, tmp_path)
-    path = copy / "source" / "early_stopping" / "early_stopping.ipynb"
-    nb = nbformat.read(path, as_version=4)
-    cell = next(c for c in nb.cells if is_solution(c))
-    cell.source = cell.source.replace("self.counter = 0", "self.counter = 1")
-    nbformat.write(nb, path)
+    _edit_first_solution_cell(copy / "source" / "early_stopping" / "early_stopping.ipynb",
+                              "self.counter = 0", "self.counter = 1")
     errors = _verify("early_stopping", copy, toc).errors
     assert any("out of date" in e for e in errors)
     assert any("solution regions are not" in e for e in errors)
