@@ -85,6 +85,42 @@ REGISTRY: dict[str, ModelSpec] = {
 }
 
 
+@dataclass(frozen=True)
+class Role:
+    """A part a model plays in the course, filled by the kit offline and a hub model online."""
+
+    offline: str
+    hub: str
+    purpose: str
+
+
+ROLES: dict[str, Role] = {
+    "course-lm": Role(KIT_LM, "gpt2", "the causal LM the chapters sample from and fine-tune"),
+    "classifier-base": Role(KIT_LM, "gpt2",
+                            "the pre-trained body under a fresh classification head"),
+}
+"""Pages and commands name models by role, so ``FTCOURSE_SOURCE=hub`` really swaps the model:
+GPT-2 small (124 M parameters) fine-tunes on a laptop CPU in minutes per thousand examples."""
+
+
+def for_role(role: str) -> str:
+    """The registry name that plays ``role`` under the current source."""
+    if role not in ROLES:
+        raise KeyError(f"unknown role {role!r}; expected one of {', '.join(ROLES)}")
+    return ROLES[role].hub if source() == "hub" else ROLES[role].offline
+
+
+def describe(name: str) -> str:
+    """What ``name`` loads, for printing on a page: names and hub ids, never a local path."""
+    registered = for_role(name) if name in ROLES else name
+    if Path(name).expanduser().is_dir():
+        return f"a local folder ({Path(name).name})"
+    spec = get(registered)
+    where = spec.hub_id if source() == "hub" and spec.hub_id else "the offline kit"
+    prefix = f"{name} = " if name in ROLES else ""
+    return f"{prefix}{registered} ({where})"
+
+
 def get(name: str) -> ModelSpec:
     """The spec for a registry name or the hub id of a registered model."""
     if name in REGISTRY:
@@ -93,8 +129,9 @@ def get(name: str) -> ModelSpec:
         if spec.hub_id == name:
             return spec
     raise KeyError(
-        f"unknown model {name!r}; expected a registry name ({', '.join(REGISTRY)}), the hub "
-        "id of one of them, or a local folder saved with save_pretrained"
+        f"unknown model {name!r}; expected a role ({', '.join(ROLES)}), a registry name "
+        f"({', '.join(REGISTRY)}), the hub id of one of them, or a local folder saved with "
+        "save_pretrained"
     )
 
 
@@ -108,6 +145,8 @@ def resolve(name: str) -> str:
     """
     if Path(name).expanduser().is_dir():
         return str(Path(name).expanduser())
+    if name in ROLES:
+        name = for_role(name)
     hub = source() == "hub"
     try:
         spec = get(name)
