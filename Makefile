@@ -6,7 +6,7 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed
 
-.PHONY: site test kit bench lint exercises release clean
+.PHONY: site test kit bench lint lock exercises release clean
 
 # The environment: exact versions from requirements/lock.txt, the course packages editable.
 $(STAMP): pyproject.toml requirements/lock.txt
@@ -70,6 +70,13 @@ exercises: $(STAMP)
 release: exercises
 	$(BIN)/python -m autograde.assignments release
 	$(BIN)/python -m autograde.assignments verify
+
+## lock: rewrite requirements/lock.txt from the working environment (after editing pyproject.toml)
+lock: $(STAMP)
+	{ echo "# Exact versions the site build, tests and CI use (pip freeze of a working env on $$(date +%F))."; \
+	  echo "# Regenerate with: make lock"; \
+	  $(BIN)/pip freeze --exclude-editable | sed 's/+cpu$$//' | sort -f; } > requirements/lock.txt.tmp
+	mv requirements/lock.txt.tmp requirements/lock.txt
 
 lint: $(STAMP)
 	$(BIN)/ruff check book autograde solutions tests

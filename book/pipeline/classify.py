@@ -52,10 +52,10 @@ class ClassifyRecipe:
     ``max_length=None`` picks the 95th percentile of the training texts' token lengths.
     """
 
-    epochs: int = 10
+    epochs: int = 20
     lr: float | None = None
     batch_size: int = 16
-    patience: int = 2
+    patience: int = 4
     """Epochs without a better validation macro-F1 before training stops."""
     max_length: int | None = None
     truncation_side: str = "left"
@@ -126,7 +126,7 @@ def lr_range_test(
     start_lr: float = 1e-5,
     end_lr: float = 1.0,
     steps: int = 200,
-    batch_size: int = 16,
+    batch_size: int = 64,
     smooth: float = 0.98,
     seed: int = 0,
 ) -> dict[str, Any]:
@@ -135,9 +135,15 @@ def lr_range_test(
     bias-corrected moving average; the sweep stops once the loss is 4x its best.
 
     Returns ``lrs``, ``losses`` and ``suggestion``: the learning rate of the lowest smoothed
-    loss divided by 10 (fastai's ``minimum`` rule: at the minimum the rate is already too hot).
+    loss divided by 10 (fastai's ``minimum`` rule: at the minimum the rate is already too hot),
+    ignoring the first tenth of the sweep, where a few noisy batches decide the average.
     ``model`` itself is never touched, so nothing needs restoring (the lr_finder exercise
     does the harder in-place version).
+
+    Why a batch of 64 even when training uses 16: each step's loss is then less noisy. On a
+    few hundred reviews of a domain the kit model never saw, the curve at 16 was flat within
+    its noise and the suggestion varied 20-fold between seeds; at 64 the dip is clear and the
+    suggestion stayed within 2.6e-3 to 5.5e-3 over three seeds.
     """
     probe = copy.deepcopy(model).train()
     optimizer = torch.optim.AdamW(probe.parameters(), lr=start_lr, weight_decay=0.0)
@@ -165,7 +171,9 @@ def lr_range_test(
         best = min(best, smoothed)
         if smoothed > 4 * best:
             break
-    return {"lrs": lrs, "losses": losses, "suggestion": lrs[int(np.argmin(losses))] / 10}
+    skip = min(steps // 10, len(losses) - 1)
+    lowest = skip + int(np.argmin(losses[skip:]))
+    return {"lrs": lrs, "losses": losses, "suggestion": lrs[lowest] / 10}
 
 
 # ---- training --------------------------------------------------------------------------------
@@ -268,6 +276,18 @@ def zero_shot_proba(lm, tokenizer, texts: Sequence[str],
     return softmax(scores)
 
 
+def predictor(model, tokenizer, max_length: int):
+    """``text -> {"label": name, "score": probability}``: what the HTTP service answers."""
+    names = model.config.id2label
+
+    def predict(text: str) -> dict[str, Any]:
+        probs = predict_proba(model, tokenizer, [text], max_length)[0]
+        best = int(probs.argmax())
+        return {"label": names[best], "score": float(probs[best])}
+
+    return predict
+
+
 # ---- saving ---------------------------------------------------------------------------------
 
 
@@ -310,6 +330,8 @@ class FitResult:
     epochs_run: float
     best_validation: dict[str, float]
     history: list[dict[str, float]] = field(default_factory=list)
+    resumed_from: str | None = None
+    """The checkpoint training continued from (``--resume``), if any."""
 
 
 def finetune(
@@ -346,14 +368,15 @@ def finetune(
     val_tok = tokenize(val_ds, tokenizer, plan["max_length"])
     if plan["lr"] is None:
         plan["lr"] = lr_range_test(model, train_tok, DataCollatorWithPadding(tokenizer),
-                                   batch_size=recipe.batch_size, seed=recipe.seed)["suggestion"]
+                                   seed=recipe.seed)["suggestion"]
     output_dir.mkdir(parents=True, exist_ok=True)
     plan_file.write_text(json.dumps(plan) + "\n")
     seed_everything(recipe.seed)
     args = training_arguments(recipe, checkpoints, plan["lr"], progress=progress)
     trainer = build_trainer(model, tokenizer, train_tok, val_tok, args, recipe.patience)
-    last = resume and checkpoints.is_dir() and any(checkpoints.glob("checkpoint-*"))
-    trainer.train(resume_from_checkpoint=True if last else None)
+    saved = sorted(checkpoints.glob("checkpoint-*"), key=lambda p: int(p.name.split("-")[1]))
+    last = saved[-1] if resume and saved else None
+    trainer.train(resume_from_checkpoint=str(last) if last else None)
     history = [{k: v for k, v in entry.items() if k.startswith("eval_") or k == "epoch"}
                for entry in trainer.state.log_history if "eval_macro_f1" in entry]
     best = max(history, key=lambda h: h["eval_macro_f1"])
@@ -361,6 +384,7 @@ def finetune(
         lr=plan["lr"], max_length=plan["max_length"],
         truncated_share=float((lengths > plan["max_length"]).mean()),
         epochs_run=float(trainer.state.epoch or 0), best_validation=best, history=history,
+        resumed_from=last.name if last else None,
     )
     save(trainer.model, tokenizer, output_dir, {
         "task": "classify", "base_model": base_model, "labels": names,

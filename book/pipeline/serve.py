@@ -8,9 +8,12 @@
 Why a plain JSON body checked by hand instead of a pydantic model: the messages are the
 course's own ("'text' must be a string"), the same for every client, and nothing else is
 needed to read them.
-"""
 
-from __future__ import annotations
+No ``from __future__ import annotations`` here: FastAPI reads the route's annotations to decide
+what each parameter is, and a string annotation ``"Request"`` cannot be resolved from the
+module's globals (fastapi is imported inside :func:`create_app`), so FastAPI took ``request``
+for a required query parameter and answered every ``POST /predict`` with 422.
+"""
 
 import contextlib
 import json
@@ -19,6 +22,8 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
+
+from fastapi import FastAPI, HTTPException, Request
 
 MAX_TEXT_CHARS = 10_000
 """Longest text accepted: a guard against a request that would tie up the server."""
@@ -29,8 +34,6 @@ Predictor = Callable[[str], dict[str, Any]]
 
 def create_app(predict: Predictor, info: dict[str, Any]):
     """The FastAPI app: ``info`` is what the health check reports."""
-    from fastapi import FastAPI, HTTPException, Request
-
     app = FastAPI(title=f"ftcourse: {info.get('model', 'model')}")
 
     @app.get("/")

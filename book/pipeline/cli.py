@@ -1,0 +1,314 @@
+"""``ftcourse``: the course's pipelines as a command you can reuse on your own data.
+
+    ftcourse models
+    ftcourse finetune --task classify --base-model NAME --train FILE.jsonl [--eval FILE.jsonl]
+                      --output DIR [--epochs N] [--lr X] [--seed S] [--resume] [--overwrite]
+    ftcourse evaluate --model DIR --data FILE.jsonl --output FILE.json
+    ftcourse compare A.json B.json [--output REPORT.md]
+    ftcourse serve DIR [--port N] [--host H]
+
+Rows are JSON objects, one per line: ``{"text": str, "label": str | int}``. Everything calls
+``book.pipeline``, the same functions Chapter 6 runs cell by cell.
+
+Bad input never ends in a traceback: a malformed JSONL line prints ``FILE:LINE: what is wrong``,
+an unknown model lists the known names, an existing output folder is refused without
+``--overwrite``; each exits with status 2. (A traceback means a bug in the course: report it.)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+EXIT_USAGE = 2
+CLASSIFY_FIELDS = {"text": (str,), "label": (str, int)}
+VALIDATION_SHARE = 0.1
+"""Without ``--eval``, this share of the training texts (whole duplicate groups) is held out."""
+
+
+class UsageError(Exception):
+    """The command cannot run as asked; the message says what to change."""
+
+
+# ---- models -----------------------------------------------------------------------------------
+
+
+def cmd_models(args: argparse.Namespace) -> None:
+    from book import config, models
+
+    print(f"source: {config.source()} (set FTCOURSE_SOURCE=hub to load hub models)")
+    print("roles: " + ", ".join(f"{role} -> {models.for_role(role)}" for role in models.ROLES))
+    header = f"{'name':<14} {'hub id':<36} {'params':>9} {'run GB':>7} {'full FT GB':>10}  CPU ok"
+    print(header)
+    print("-" * len(header))
+    for row in models.registry_table():
+        print(f"{row['name']:<14} {row['hub_id']:<36} {row['params_millions']:>8.2f}M "
+              f"{row['inference_gb']:>7.3f} {row['full_finetune_gb']:>10.3f}  "
+              f"{'yes' if row['cpu_ok'] else 'no'}")
+
+
+# ---- finetune ---------------------------------------------------------------------------------
+
+
+def _prepare_output(output: Path, *, overwrite: bool, resume: bool) -> None:
+    if output.exists() and not output.is_dir():
+        raise UsageError(f"--output {output} exists and is not a folder")
+    if output.is_dir() and any(output.iterdir()):
+        if overwrite:
+            shutil.rmtree(output)
+        elif not resume:
+            raise UsageError(f"--output {output} already exists and is not empty; pass "
+                             "--overwrite to replace it or --resume to continue its training")
+
+
+def _check_model_name(name: str) -> None:
+    """Fail early, before reading data, if ``name`` is neither a folder nor a known model."""
+    from book import models
+
+    if Path(name).expanduser().is_dir() or name in models.ROLES:
+        return
+    try:
+        models.get(name)
+    except KeyError as exc:
+        if models.source() == "hub" and "/" in name:
+            return  # any hub id may be tried online
+        raise UsageError(exc.args[0]) from None
+
+
+def cmd_finetune(args: argparse.Namespace) -> None:
+    from book.pipeline import classify, jsonl, splits
+
+    _check_model_name(args.base_model)
+    output = Path(args.output)
+    _prepare_output(output, overwrite=args.overwrite, resume=args.resume)
+    train = jsonl.read_jsonl(args.train, CLASSIFY_FIELDS)
+    dedup = splits.deduplicate(train)
+    train = dedup.rows
+    print(f"train: {len(train)} rows from {args.train} ({dedup.dropped} duplicates dropped, "
+          f"{dedup.conflicting} texts with conflicting labels)")
+    if args.eval:
+        validation = splits.deduplicate(jsonl.read_jsonl(args.eval, CLASSIFY_FIELDS)).rows
+        leaked = splits.overlap(train, validation)
+        if leaked:
+            print(f"warning: {leaked} validation rows repeat a training text; early stopping "
+                  "will favour memorisation", file=sys.stderr)
+    else:
+        train, validation = splits.group_split(train, [1 - VALIDATION_SHARE, VALIDATION_SHARE],
+                                               seed=args.seed)
+        print(f"validation: {len(validation)} rows held out of --train (no --eval given)")
+    if len(classify.label_names(train)) < 2:
+        raise UsageError(f"{args.train}: every row has the same label; a classifier needs two")
+    chosen = {k: v for k, v in (("epochs", args.epochs), ("batch_size", args.batch_size))
+              if v is not None}
+    recipe = classify.ClassifyRecipe(lr=args.lr, seed=args.seed, **chosen)
+    start = time.perf_counter()
+    try:
+        result = classify.finetune(train, validation, args.base_model, output, recipe,
+                                   resume=args.resume, progress=True,
+                                   extra_info={"train_file": str(args.train)})
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    classify.clean_checkpoints(output)
+    seconds = time.perf_counter() - start
+    if result.resumed_from:
+        print(f"resumed from {result.resumed_from}")
+    elif args.resume:
+        print("nothing to resume in --output (no checkpoint): trained from the start")
+    best = result.best_validation
+    print(f"learning rate {result.lr:.2g} (range test)" if args.lr is None
+          else f"learning rate {result.lr:g}")
+    print(f"max_length {result.max_length} tokens ({result.truncated_share:.1%} of training "
+          f"texts truncated); {result.epochs_run:g} epochs")
+    print(f"best validation: macro-F1 {best['eval_macro_f1']:.3f}, accuracy "
+          f"{best['eval_accuracy']:.3f} (epoch {best['epoch']:g}); {seconds:.0f} s")
+    print(f"saved to {output}")
+
+
+# ---- evaluate -----------------------------------------------------------------------------
+
+
+def _saved_model(folder: str) -> dict[str, Any]:
+    from book.pipeline.classify import RUN_FILE, run_info
+
+    path = Path(folder)
+    if not path.is_dir():
+        raise UsageError(f"--model {folder}: no such folder (evaluate a folder written by "
+                         "`ftcourse finetune`)")
+    info = run_info(path)
+    if not info:
+        raise UsageError(f"--model {folder}: not a model saved by `ftcourse finetune` "
+                         f"(no {RUN_FILE})")
+    return info
+
+
+def cmd_evaluate(args: argparse.Namespace) -> None:
+    import numpy as np
+    from tqdm.auto import tqdm
+
+    from book.pipeline import classify, jsonl, report
+    from book.pipeline.jsonl import InputError
+    from book.pipeline.metrics import classification_report
+
+    info = _saved_model(args.model)
+    rows = jsonl.read_jsonl(args.data, CLASSIFY_FIELDS)
+    model, tokenizer, max_length = classify.load(args.model)
+    names = [model.config.id2label[i] for i in range(model.config.num_labels)]
+    unknown = sorted({str(r["label"]) for r in rows} - set(names))
+    if unknown:
+        raise InputError(f"{args.data}: labels {unknown} are not among the model's labels "
+                         f"{names}")
+    texts = [r["text"] for r in rows]
+    chunk = 256
+    probs = [classify.predict_proba(model, tokenizer, texts[i:i + chunk], max_length)
+             for i in tqdm(range(0, len(texts), chunk), desc="evaluating", unit="batch")]
+    probs = np.concatenate(probs)
+    labels = [names.index(str(r["label"])) for r in rows]
+    metrics = classification_report(labels, probs, names)
+    examples = [{"text": text, "label": label, "predicted": int(p.argmax()), "probs": p.tolist()}
+                for text, label, p in zip(texts, labels, probs, strict=True)]
+    built = report.build_report(
+        task="classify", model=args.model, base_model=info.get("base_model"),
+        data_path=args.data, rows=rows, seed=info.get("recipe", {}).get("seed"),
+        metrics=metrics, examples=examples)
+    json_path, md_path = report.write(built, args.output)
+    print(f"accuracy {metrics['accuracy']:.4f}  macro-F1 {metrics['macro_f1']:.4f}  "
+          f"ROC AUC {metrics['roc_auc']:.4f}  ({metrics['n']} rows)")
+    print(f"wrote {json_path} and {md_path}")
+
+
+# ---- compare ------------------------------------------------------------------------------
+
+
+def _read_report(path: str) -> dict[str, Any]:
+    try:
+        data = json.loads(Path(path).read_text())
+    except FileNotFoundError:
+        raise UsageError(f"{path}: no such file") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise UsageError(f"{path}: not a JSON report ({exc})") from None
+    missing = [k for k in ("task", "model", "data", "examples", "metrics")
+               if not isinstance(data, dict) or k not in data]
+    if missing:
+        raise UsageError(f"{path}: not a report written by `ftcourse evaluate` (missing "
+                         f"{', '.join(missing)})")
+    return data
+
+
+def cmd_compare(args: argparse.Namespace) -> None:
+    from book.pipeline import compare
+
+    a, b = _read_report(args.a), _read_report(args.b)
+    try:
+        rows = compare.compare(a, b)
+    except compare.CompareError as exc:
+        raise UsageError(str(exc)) from None
+    text = compare.markdown(a, b, rows, names=(args.a, args.b))
+    print(text, end="")
+    if args.output:
+        Path(args.output).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.output).write_text(text)
+        print(f"wrote {args.output}")
+
+
+# ---- serve --------------------------------------------------------------------------------
+
+
+def cmd_serve(args: argparse.Namespace) -> None:
+    import uvicorn
+
+    from book.pipeline import classify, serve
+
+    info = _saved_model(args.model)
+    model, tokenizer, max_length = classify.load(args.model)
+    app = serve.create_app(
+        classify.predictor(model, tokenizer, max_length),
+        {"model": Path(args.model).name, "task": info["task"], "labels": info["labels"]},
+    )
+    print(f"serving {args.model} on http://{args.host}:{args.port} (POST /predict, GET /)")
+    uvicorn.run(app, host=args.host, port=args.port, log_level="info")
+
+
+# ---- the command --------------------------------------------------------------------------
+
+
+def _parser() -> argparse.ArgumentParser:
+    from book.pipeline.classify import ClassifyRecipe
+
+    parser = argparse.ArgumentParser(
+        prog="ftcourse", description="Fine-tune, evaluate, compare and serve models on your own "
+        "JSONL data (the pipelines of the course 'Fine-tuning language models, hands-on').")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    commands.add_parser("models", help="list the model registry and the roles")
+
+    ft = commands.add_parser("finetune", help="fine-tune a model on a JSONL file")
+    ft.add_argument("--task", choices=["classify"], required=True,
+                    help="classify: rows {\"text\": str, \"label\": str|int}")
+    ft.add_argument("--base-model", required=True,
+                    help="a role (classifier-base), a registry name (see `ftcourse models`), a "
+                    "hub id (with FTCOURSE_SOURCE=hub) or a local model folder")
+    ft.add_argument("--train", required=True, help="training rows (JSONL)")
+    ft.add_argument("--eval", help="validation rows for early stopping (JSONL); default: "
+                    f"{VALIDATION_SHARE:.0%} of --train")
+    ft.add_argument("--output", required=True, help="folder for the fine-tuned model")
+    recipe = ClassifyRecipe()
+    ft.add_argument("--epochs", type=int, default=None, help="at most this many epochs (early "
+                    f"stopping usually ends sooner); default {recipe.epochs}")
+    ft.add_argument("--lr", type=float, default=None,
+                    help="learning rate; default: found by an LR range test")
+    ft.add_argument("--batch-size", type=int, default=None,
+                    help=f"examples per step; default {recipe.batch_size}")
+    ft.add_argument("--seed", type=int, default=0)
+    ft.add_argument("--resume", action="store_true", help="continue an interrupted run in "
+                    "--output from its last checkpoint")
+    ft.add_argument("--overwrite", action="store_true", help="replace an existing --output")
+
+    ev = commands.add_parser("evaluate", help="score a fine-tuned model on labeled JSONL; "
+                             "write a JSON report and a Markdown summary beside it")
+    ev.add_argument("--model", required=True, help="a folder written by `ftcourse finetune`")
+    ev.add_argument("--data", required=True, help="labeled rows (JSONL)")
+    ev.add_argument("--output", required=True, help="the report's path (.json)")
+
+    cmp = commands.add_parser("compare", help="compare two reports of `ftcourse evaluate`")
+    cmp.add_argument("a", metavar="A.json")
+    cmp.add_argument("b", metavar="B.json")
+    cmp.add_argument("--output", help="also write the comparison to this Markdown file")
+
+    sv = commands.add_parser("serve", help="serve a fine-tuned model over HTTP (FastAPI)")
+    sv.add_argument("model", metavar="DIR", help="a folder written by `ftcourse finetune`")
+    sv.add_argument("--port", type=int, default=8000)
+    sv.add_argument("--host", default="127.0.0.1")
+    return parser
+
+
+COMMANDS = {"models": cmd_models, "finetune": cmd_finetune, "evaluate": cmd_evaluate,
+            "compare": cmd_compare, "serve": cmd_serve}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    from book.pipeline.jsonl import InputError
+
+    try:
+        COMMANDS[args.command](args)
+    except (InputError, UsageError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("interrupted" + ("; rerun with --resume to continue from the last checkpoint"
+                               if args.command == "finetune" else ""), file=sys.stderr)
+        return 130
+    except BrokenPipeError:  # `ftcourse models | head`
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,327 @@
+"""``ftcourse`` end to end on the tiny kit: every subcommand, the server over real HTTP, and
+every kind of bad input the issue lists (exit 2 with a message, never a traceback).
+
+The tiny kit's model learns little in two epochs; these tests prove the pipeline's plumbing
+(files written, fields present, errors handled), not its quality, which Chapter 6 measures.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from book import kit
+from book.data import make_reviews
+from book.pipeline import cli, serve
+from book.pipeline.jsonl import write_jsonl
+
+pytestmark = pytest.mark.slow
+NAMES = ("negative", "positive")
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory) -> dict[str, str]:
+    """Offline source and the tiny kit in a temporary cache, for this process and children."""
+    settings = {"FTCOURSE_CACHE": str(tmp_path_factory.mktemp("cache")),
+                "FTCOURSE_KIT_PRESET": "tiny", "FTCOURSE_SOURCE": "offline",
+                "HF_HUB_OFFLINE": "1", "TQDM_DISABLE": "1"}
+    with pytest.MonkeyPatch.context() as mp:
+        for key, value in settings.items():
+            mp.setenv(key, value)
+        kit.ensure(progress=False)
+        yield {**os.environ, **settings}
+
+
+def rows(n: int, seed: int) -> list[dict]:
+    data = make_reviews(n, domain="restaurant", seed=seed)
+    return [{"text": t, "label": NAMES[y]} for t, y in zip(data["text"], data["label"],
+                                                             strict=True)]
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory, env) -> dict[str, Path]:
+    folder = tmp_path_factory.mktemp("data")
+    return {name: write_jsonl(folder / f"{name}.jsonl", rows(n, seed))
+            for name, n, seed in (("train", 80, 1), ("eval", 30, 2), ("test", 40, 3))}
+
+
+def run_child(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    """Run the command in a child process, exactly as a user would."""
+    return subprocess.run([sys.executable, "-m", "book.pipeline.cli", *map(str, args)],
+                          capture_output=True, text=True, env=env, timeout=600)
+
+
+@pytest.fixture
+def ftcourse(env, capsys):
+    """Run the command in this process (the same ``main``; no second torch import per call)."""
+
+    def run(*args: str, env: dict[str, str] = env) -> subprocess.CompletedProcess:
+        capsys.readouterr()
+        try:
+            code = cli.main([str(a) for a in args])
+        except SystemExit as exc:  # argparse's own usage errors
+            code = exc.code
+        out, err = capsys.readouterr()
+        return subprocess.CompletedProcess(list(args), code, out, err)
+
+    return run
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory, files, env) -> Path:
+    out = tmp_path_factory.mktemp("runs") / "model"
+    done = run_child("finetune", "--task", "classify", "--base-model", "classifier-base",
+                    "--train", files["train"], "--eval", files["eval"], "--output", out,
+                    "--epochs", "2", env=env)
+    assert done.returncode == 0, done.stderr
+    assert "learning rate" in done.stdout and "saved to" in done.stdout
+    return out
+
+
+def test_finetune_saves_a_model_folder_with_its_run_info(trained):
+    info = json.loads((trained / "ftcourse.json").read_text())
+    assert info["task"] == "classify" and info["labels"] == list(NAMES)
+    assert info["base_model"] == "classifier-base" and info["lr"] > 0
+    assert (trained / "model.safetensors").is_file() and (trained / "tokenizer.json").is_file()
+    assert not (trained / "checkpoints").exists()  # cleaned once the best model is saved
+
+
+def test_evaluate_writes_json_and_markdown(trained, files, env, tmp_path, ftcourse):
+    report_path = tmp_path / "test.json"
+    done = ftcourse("evaluate", "--model", trained, "--data", files["test"],
+                    "--output", report_path, env=env)
+    assert done.returncode == 0, done.stderr
+    report = json.loads(report_path.read_text())
+    metrics = report["metrics"]
+    assert {"accuracy", "macro_f1", "roc_auc", "per_class", "confusion"} <= set(metrics)
+    assert set(metrics["per_class"]) == set(NAMES)
+    assert {"precision", "recall"} <= set(metrics["per_class"]["positive"])
+    assert sum(map(sum, metrics["confusion"])) == 40 == len(report["examples"])
+    assert report["data"]["sha256"] and report["versions"]["torch"] and report["seed"] == 0
+    markdown = report_path.with_suffix(".md").read_text()
+    assert "macro_f1" in markdown and "Confusion matrix" in markdown
+
+
+def test_compare_names_no_winner_inside_the_noise(trained, files, tmp_path, ftcourse):
+    a, b = tmp_path / "a.json", tmp_path / "b.json"
+    for path in (a, b):
+        assert ftcourse("evaluate", "--model", trained, "--data", files["test"],
+                        "--output", path, env=env).returncode == 0
+    done = ftcourse("compare", a, b, "--output", tmp_path / "cmp.md", env=env)
+    assert done.returncode == 0, done.stderr
+    text = (tmp_path / "cmp.md").read_text()
+    assert "paired" in text and text.count("no clear winner") == 3  # identical models
+
+
+def test_compare_names_a_winner_when_the_interval_excludes_zero(trained, files, tmp_path,
+                                                              ftcourse):
+    a = tmp_path / "a.json"
+    assert ftcourse("evaluate", "--model", trained, "--data", files["test"], "--output", a,
+                    env=env).returncode == 0
+    report = json.loads(a.read_text())
+    for example in report["examples"]:  # B: a perfect, confident model on the same rows
+        example["probs"] = [0.0, 1.0] if example["label"] == 1 else [1.0, 0.0]
+    b = tmp_path / "b.json"
+    b.write_text(json.dumps(report))
+    done = ftcourse("compare", a, b, env=env)
+    assert done.returncode == 0, done.stderr
+    accuracy_row = next(line for line in done.stdout.splitlines() if line.startswith("| accuracy"))
+    assert accuracy_row.rstrip().endswith("| B |")
+
+
+def test_models_lists_the_registry_and_roles(env, ftcourse):
+    done = ftcourse("models", env=env)
+    assert done.returncode == 0
+    assert "classifier-base -> kit-lm" in done.stdout and "openai-community/gpt2" in done.stdout
+
+
+def test_resume_continues_from_the_last_checkpoint(files, env, tmp_path, monkeypatch):
+    """An interrupted run (stopped after its first epoch's checkpoint) resumes from it."""
+    from transformers import TrainerCallback
+
+    from book.pipeline import classify
+
+    class StopAfterFirstSave(TrainerCallback):
+        def on_save(self, args, state, control, **kwargs):
+            raise KeyboardInterrupt
+
+    original = classify.build_trainer
+
+    def interrupted(*args, **kwargs):
+        trainer = original(*args, **kwargs)
+        trainer.add_callback(StopAfterFirstSave)
+        return trainer
+
+    out = tmp_path / "run"
+    argv = ["finetune", "--task", "classify", "--base-model", "classifier-base", "--train",
+            str(files["train"]), "--eval", str(files["eval"]), "--output", str(out),
+            "--epochs", "3", "--lr", "1e-3"]
+    monkeypatch.setattr(classify, "build_trainer", interrupted)
+    assert cli.main(argv) == 130  # interrupted, with the hint to resume
+    assert list((out / "checkpoints").glob("checkpoint-*"))
+    assert cli.main(argv) == 2  # the folder is not empty: refused without --resume
+    monkeypatch.setattr(classify, "build_trainer", original)
+    assert cli.main([*argv, "--resume"]) == 0
+    info = json.loads((out / "ftcourse.json").read_text())
+    assert info["resumed_from"].startswith("checkpoint-") and info["epochs_run"] == 3
+
+
+# ---- bad input -----------------------------------------------------------------------------
+
+
+BAD_LINES = {
+    "not_json": ('{"text": "fine", "label": "positive"', "not valid JSON"),
+    "missing_label": ('{"text": "fine"}', "missing field 'label'"),
+    "label_is_a_list": ('{"text": "fine", "label": ["positive"]}', "field 'label' must be"),
+    "text_is_a_number": ('{"text": 3, "label": "positive"}', "field 'text' must be a string"),
+    "empty_text": ('{"text": "  ", "label": "positive"}', "field 'text' is empty"),
+    "not_an_object": ('["fine", "positive"]', "expected a JSON object"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_LINES))
+def test_a_malformed_line_exits_2_with_file_and_line(case, files, env, tmp_path, ftcourse):
+    line, expected = BAD_LINES[case]
+    good = files["train"].read_text().splitlines()
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text("\n".join([*good[:4], line, *good[4:10]]) + "\n")
+    for args in (["finetune", "--task", "classify", "--base-model", "classifier-base",
+                  "--train", bad, "--output", tmp_path / "out"],
+                 ["evaluate", "--model", tmp_path, "--data", bad, "--output", tmp_path / "r.json"]):
+        done = ftcourse(*args, env=env)
+        if args[0] == "evaluate":  # a folder that is not a model is refused first
+            assert done.returncode == 2 and "not a model saved by" in done.stderr
+            continue
+        assert done.returncode == 2, done.stdout
+        assert f"{bad}:5: " in done.stderr and expected in done.stderr
+        assert "Traceback" not in done.stderr
+
+
+def test_a_malformed_line_in_a_real_process_prints_no_traceback(files, env, tmp_path):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(files["train"].read_text() + '{"text": "ok", "label": }\n')
+    done = run_child("finetune", "--task", "classify", "--base-model", "classifier-base",
+                     "--train", bad, "--output", tmp_path / "out", env=env)
+    lines = len(files["train"].read_text().splitlines())
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert done.stderr.startswith(f"error: {bad}:{lines + 1}: not valid JSON")
+
+
+def test_evaluate_reports_a_malformed_line_too(trained, env, tmp_path, ftcourse):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"text": "ok", "label": "positive"}\n{"text": "ok" "label": 1}\n')
+    done = ftcourse("evaluate", "--model", trained, "--data", bad, "--output",
+                    tmp_path / "r.json", env=env)
+    assert done.returncode == 2 and f"{bad}:2: not valid JSON" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_unknown_labels_in_evaluation_data_are_named(trained, env, tmp_path, ftcourse):
+    data = write_jsonl(tmp_path / "d.jsonl", [{"text": "ok", "label": "neutral"}])
+    done = ftcourse("evaluate", "--model", trained, "--data", data, "--output",
+                    tmp_path / "r.json", env=env)
+    assert done.returncode == 2 and "['neutral']" in done.stderr
+
+
+def test_unknown_model_lists_the_known_names(files, env, tmp_path, ftcourse):
+    done = ftcourse("finetune", "--task", "classify", "--base-model", "gpt-7", "--train",
+                    files["train"], "--output", tmp_path / "out", env=env)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert "unknown model 'gpt-7'" in done.stderr
+    assert "classifier-base" in done.stderr and "smollm2-135m" in done.stderr
+
+
+def test_existing_output_is_refused_without_overwrite(trained, files, env, ftcourse):
+    done = ftcourse("finetune", "--task", "classify", "--base-model", "classifier-base",
+                    "--train", files["train"], "--output", trained, env=env)
+    assert done.returncode == 2 and "--overwrite" in done.stderr
+    assert (trained / "model.safetensors").is_file()  # untouched
+
+
+def test_overwrite_replaces_the_output(files, env, tmp_path, ftcourse):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "stale.txt").write_text("old")
+    done = ftcourse("finetune", "--task", "classify", "--base-model", "classifier-base",
+                    "--train", files["train"], "--output", out, "--epochs", "1", "--lr", "1e-3",
+                    "--overwrite", env=env)
+    assert done.returncode == 0, done.stderr
+    assert not (out / "stale.txt").exists() and (out / "ftcourse.json").is_file()
+
+
+def test_missing_file_and_bad_report_are_named(env, tmp_path, ftcourse):
+    done = ftcourse("finetune", "--task", "classify", "--base-model", "classifier-base",
+                    "--train", tmp_path / "nope.jsonl", "--output", tmp_path / "o", env=env)
+    assert done.returncode == 2 and "nope.jsonl: no such file" in done.stderr
+    junk = tmp_path / "junk.json"
+    junk.write_text("[1, 2]")
+    done = ftcourse("compare", junk, junk, env=env)
+    assert done.returncode == 2 and "not a report written by" in done.stderr
+
+
+# ---- the HTTP service ----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def app(trained):
+    from book.pipeline import classify
+
+    model, tokenizer, max_length = classify.load(trained)
+    return serve.create_app(classify.predictor(model, tokenizer, max_length),
+                            {"model": "test", "task": "classify", "labels": list(NAMES)})
+
+
+BAD_REQUESTS = {
+    "not_json": (b"text=hello", 400, "must be JSON"),
+    "not_an_object": (b'["hello"]', 422, "JSON object"),
+    "missing_text": (b'{"txt": "hello"}', 422, "missing field 'text'"),
+    "text_not_a_string": (b'{"text": 42}', 422, "must be a string"),
+    "empty_text": (b'{"text": "   "}', 422, "is empty"),
+    "too_long": (json.dumps({"text": "a" * (serve.MAX_TEXT_CHARS + 1)}).encode(), 413, "limit"),
+    "invalid_utf8": (b'{"text": "\xff\xfe"}', 400, "must be JSON"),
+}
+
+
+def test_service_answers_predictions_and_bad_requests_over_http(app):
+    with serve.running(app) as url, httpx.Client(base_url=url, timeout=30) as client:
+        health = client.get("/")
+        assert health.status_code == 200 and health.json()["status"] == "ok"
+        for body, status, message in BAD_REQUESTS.values():
+            answer = client.post("/predict", content=body,
+                                 headers={"content-type": "application/json"})
+            assert answer.status_code == status, (body[:40], answer.text)
+            assert message in answer.json()["detail"]
+        answer = client.post("/predict", json={"text": "The pasta was not bland."})
+        assert answer.status_code == 200  # still serving after every bad request
+        assert answer.json()["label"] in NAMES and 0.5 <= answer.json()["score"] <= 1.0
+        assert client.get("/missing").status_code == 404
+
+
+def test_serve_command_runs_uvicorn(trained, env):
+    port = serve.free_port()
+    child = subprocess.Popen([sys.executable, "-m", "book.pipeline.cli", "serve", str(trained),
+                              "--port", str(port)], env=env, stdout=subprocess.PIPE,
+                             stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                answer = httpx.post(f"http://127.0.0.1:{port}/predict",
+                                    json={"text": "The soup is great."}, timeout=5)
+                break
+            except httpx.TransportError:
+                assert child.poll() is None, child.stdout.read()
+                assert time.monotonic() < deadline, "the server did not start"
+                time.sleep(0.3)
+        assert answer.status_code == 200 and answer.json()["label"] in NAMES
+    finally:
+        child.send_signal(signal.SIGINT)
+        child.wait(timeout=30)
