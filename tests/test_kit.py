@@ -265,3 +265,13 @@ def test_recipe_changes_when_the_review_generator_changes(monkeypatch):
 
     monkeypatch.setattr(Path, "read_bytes", edited)
     assert preset.recipe() != before
+
+
+def test_recipe_follows_the_modules_the_build_imports_only():
+    """Transitive imports of the kit's data modules count; a chapter's own data helper does not
+    (adding one must not force every machine to rebuild the kit)."""
+    from book.kit.presets import kit_data_sources
+
+    names = {path.name for path in kit_data_sources()}
+    assert {"kit_datasets.py", "corpus.py", "reviews.py", "grammar.py", "lexicons.py"} <= names
+    assert "loaders.py" not in names and "baseline.py" not in names

@@ -16,6 +16,7 @@ Chapters fine-tune this model many times, so the smallest model that clearly lea
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import json
 import os
@@ -86,16 +87,36 @@ class Preset:
 
         A kit whose recipe differs was built by other code or settings and is rebuilt, so an
         edit to the corpus, tokenizer or training code can never leave a stale kit in use.
-        ``book.data`` counts too: its generators write the unlabeled reviews mixed into the
-        pre-training corpus and the kit's datasets.
+        ``book.data`` counts too, but only the modules the build runs (:func:`kit_data_sources`):
+        a new data helper for a chapter must not force every machine to rebuild the kit.
         """
         h = hashlib.sha256(json.dumps(asdict(self), sort_keys=True).encode())
         here = Path(__file__).parent
         for name in ("presets.py", "corpus.py", "tokenizer.py", "pretrain.py", "build.py"):
             h.update((here / name).read_bytes())
-        for source in sorted((here.parent / "data").glob("*.py")):
+        for source in kit_data_sources():
             h.update(source.name.encode() + source.read_bytes())
         return h.hexdigest()
+
+
+KIT_DATA_ROOTS = ("kit_datasets", "corpus")
+"""The ``book.data`` modules the kit build calls: the kit's datasets and the unlabeled reviews."""
+
+
+def kit_data_sources() -> list[Path]:
+    """``book.data`` modules the kit build runs: :data:`KIT_DATA_ROOTS` and, transitively,
+    every ``book.data.<module>`` they import (read from their source, nothing is imported)."""
+    folder = Path(__file__).parent.parent / "data"
+    todo, seen = list(KIT_DATA_ROOTS), set()
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        for node in ast.walk(ast.parse((folder / f"{name}.py").read_text())):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("book.data."):
+                todo.append(node.module.split(".")[2])
+    return sorted(folder / f"{name}.py" for name in seen)
 
 
 PRESETS: dict[str, Preset] = {
