@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import copy
 import time
+import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -63,23 +64,30 @@ class LogitsOnly(torch.nn.Module):
 def export_onnx(model: torch.nn.Module, tokenizer, path: str | Path) -> Path:
     """Export ``model`` to ``path`` with dynamic batch and sequence axes.
 
-    Uses the TorchScript-based exporter (``dynamo=False``): it needs no extra package and
-    handles this model. The export switches the module to eval mode and *restores* the mode it
-    found, so the model is put in eval mode before and after.
+    ``torch.onnx.export(..., dynamo=True)``, the exporter PyTorch recommends since 2.9: it
+    captures the graph with ``torch.export`` (no Python-level tracing of branches) and writes it
+    with ``onnxscript``. The example inputs only fix the dtypes; ``dynamic_shapes`` declares
+    which sizes may change. Export puts the module in eval mode; we keep it there.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     wrapper = LogitsOnly(model).eval()
     example = tokenizer(["an example review", "a second, longer example review"],
                         padding=True, return_tensors="pt")
-    axes = {0: "batch", 1: "sequence"}
-    torch.onnx.export(
-        wrapper, (example["input_ids"], example["attention_mask"]), str(path),
-        input_names=["input_ids", "attention_mask"], output_names=["logits"],
-        dynamic_axes={"input_ids": axes, "attention_mask": axes, "logits": {0: "batch"}},
-        dynamo=False,
-    )
-    wrapper.eval()
+    batch, sequence = torch.export.Dim("batch"), torch.export.Dim("sequence")
+    axes = {0: batch, 1: sequence}
+    with warnings.catch_warnings():
+        # notices about internal deprecations and axis naming, none about the result: whether
+        # the graph computes the same logits is what compare_variants measures
+        warnings.simplefilter("ignore", FutureWarning)
+        warnings.simplefilter("ignore", UserWarning)
+        program = torch.onnx.export(
+            wrapper, (example["input_ids"], example["attention_mask"]), dynamo=True,
+            input_names=["input_ids", "attention_mask"], output_names=["logits"],
+            dynamic_shapes={"input_ids": axes, "attention_mask": axes}, verbose=False,
+        )
+    program.save(str(path))
+    model.eval()
     return path
 
 
