@@ -3,7 +3,7 @@
     autograde grade SUBMISSIONS_DIR --exercise lr_finder [--exercise ...] --out OUT_DIR
               [--jobs N] [--timeout S] [--notebook-timeout S] [--memory-mb M] [--force]
               [--release PATH]
-    autograde check NOTEBOOK --exercise lr_finder
+    autograde check NOTEBOOK [--exercise lr_finder]
 
 Both run the notebook in the sandbox. ``check`` uses the visible checks only (a student has no
 hidden checks) and exits 1 when one fails; ``grade`` adds the hidden checks and writes
@@ -21,8 +21,10 @@ from pathlib import Path
 
 from autograde.batch import grade_class
 from autograde.engine import References, grade_notebook
+from autograde.exercise import exercise_ids
 from autograde.feedback import lines_for
 from autograde.sandbox import Limits, sandbox_mode
+from autograde.submission import SubmissionError, exercises_in, read_notebook
 
 
 def _limits(args: argparse.Namespace) -> Limits:
@@ -57,7 +59,9 @@ def _parser() -> argparse.ArgumentParser:
     _add_limits(grade)
     check = sub.add_parser("check", help="run the visible checks on your notebook")
     check.add_argument("notebook", type=Path, metavar="NOTEBOOK")
-    check.add_argument("--exercise", action="append", required=True, help="repeatable")
+    check.add_argument("--exercise", action="append", default=None,
+                       help="repeatable; default: the exercises the notebook's self-check "
+                            "cells name")
     _add_limits(check)
     return parser
 
@@ -79,13 +83,28 @@ def _grade(args: argparse.Namespace) -> int:
     return 1 if run.failed or run.errors else 0
 
 
+def _exercises_of(path: Path) -> list[str]:
+    """The exercises a notebook's self-check cells name, or a ValueError saying what to do."""
+    try:
+        found = exercises_in(read_notebook(path))
+    except SubmissionError as exc:
+        raise ValueError(str(exc)) from None
+    known = [name for name in found if name in exercise_ids()]
+    if not known:
+        raise ValueError(f"{path} has no self-check cell naming a known exercise "
+                         f"(check_part(\"<exercise>\", ...)); pass --exercise, one of "
+                         f"{', '.join(exercise_ids())}")
+    return known
+
+
 def _check(args: argparse.Namespace) -> int:
     if not args.notebook.is_file():
         print(f"error: {args.notebook} is not a file; expected your exercise notebook (.ipynb)",
               file=sys.stderr)
         return 2
+    exercises = args.exercise or _exercises_of(args.notebook)
     refs = References(include_hidden=False)
-    graded = grade_notebook(args.notebook, args.exercise, refs, limits=_limits(args))
+    graded = grade_notebook(args.notebook, exercises, refs, limits=_limits(args))
     for line in lines_for(graded.results):
         print(line)
     for note in graded.notes:

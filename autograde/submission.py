@@ -66,6 +66,24 @@ def read_notebook(path: Path, max_mb: float = MAX_NOTEBOOK_MB) -> nbformat.Noteb
                               f"({type(exc).__name__}: {exc})") from None
 
 
+_CHECK_CALL = re.compile(r"""check_part\(\s*["']([A-Za-z_][A-Za-z0-9_]*)["']""")
+
+
+def exercises_in(nb: nbformat.NotebookNode) -> list[str]:
+    """The exercises whose self-check cells (``check_part("X", ...)``) the notebook holds, in
+    order of first appearance: how ``autograde check NOTEBOOK`` knows what to check."""
+    found: list[str] = []
+    for cell in nb.get("cells", []):
+        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
+            continue
+        source = cell.get("source", "")
+        source = "".join(map(str, source)) if isinstance(source, list) else str(source)
+        for name in _CHECK_CALL.findall(source):
+            if name not in found:
+                found.append(name)
+    return found
+
+
 def _meta(cell: Any) -> dict[str, Any]:
     meta = cell.get("metadata", {}).get("nbgrader", {})
     return meta if isinstance(meta, dict) else {}

@@ -52,6 +52,21 @@ def test_check_says_what_is_wrong(tmp_path: Path, capsys: pytest.CaptureFixture)
     assert "define a function mean(xs); found nothing named 'mean'" in out
 
 
+def test_check_infers_the_exercise_from_the_notebook(tmp_path: Path,
+                                                     capsys: pytest.CaptureFixture) -> None:
+    path = write(notebook(CORRECT_ADD, CORRECT_MEAN), tmp_path / "add.ipynb")
+    assert main(["check", str(path)]) == 0
+    assert "3 of 3 visible checks passed" in capsys.readouterr().out
+
+
+def test_check_without_self_check_cells_asks_for_the_exercise(tmp_path: Path,
+                                                              capsys: pytest.CaptureFixture):
+    path = write(notebook(CORRECT_ADD, CORRECT_MEAN, drop=("test_add", "test_mean")),
+                 tmp_path / "add.ipynb")
+    assert main(["check", str(path)]) == 2
+    assert "pass --exercise" in capsys.readouterr().err
+
+
 def test_check_refuses_unknown_exercise_and_missing_file(tmp_path: Path,
                                                          capsys: pytest.CaptureFixture) -> None:
     path = write(notebook(CORRECT_ADD, CORRECT_MEAN), tmp_path / "add.ipynb")
