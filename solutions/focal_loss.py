@@ -9,7 +9,7 @@ that it stays finite where the textbook formula does not:
   smallest positive float before the power, because d/du u^gamma = gamma u^(gamma-1) is
   infinite at u = 0 for gamma < 1, and 0 * inf is NaN in the backward pass.
 
-With alpha, "mean" is the plain mean over the N examples, as in Lin et al. and torchvision's
+With alpha, "mean" is the plain mean over the N examples, as in torchvision's
 ``sigmoid_focal_loss`` (weighted ``F.cross_entropy`` instead divides by sum(alpha_t)).
 """
 

@@ -90,7 +90,7 @@ def _alpha_weights(alpha: list[float]) -> Judge:
 
 
 def _plain_mean(alpha: list[float]) -> Judge:
-    """``mean`` must be sum(per-example) / N, even with alpha (Lin et al., torchvision)."""
+    """``mean`` must be sum(per-example) / N, even with alpha (as torchvision's reduction)."""
 
     def judge(found: PlainData, _reference: PlainData | None) -> str | None:
         total, n = sum(found["none"]), len(found["none"])
@@ -101,7 +101,7 @@ def _plain_mean(alpha: list[float]) -> Judge:
             return (
                 "with alpha, your reduction='mean' divides by the sum of alpha_t (as weighted "
                 "F.cross_entropy does); this exercise uses the plain mean over the N examples, "
-                f"as Lin et al. and torchvision do: expected {total / n:.6g}, "
+                f"as torchvision's sigmoid_focal_loss does: expected {total / n:.6g}, "
                 f"found {found['mean']:.6g}"
             )
         if close(found["mean"], total, rel=1e-4):

@@ -1,6 +1,6 @@
 """Mutant of focal_loss: with alpha, the mean divides by sum(alpha_t) instead of N.
 
-That is weighted F.cross_entropy's convention; this exercise (like Lin et al. 2017 and
+That is weighted F.cross_entropy's convention; this exercise (like
 torchvision's sigmoid_focal_loss) uses the plain mean over the N examples.
 """
 
