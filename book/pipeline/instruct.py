@@ -18,15 +18,28 @@ The course's collator makes each of those choices visible.
 
 from __future__ import annotations
 
+import json
 import re
 import string
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Any
 
 import torch
-from transformers import PreTrainedTokenizerBase
+from transformers import (
+    AutoModelForCausalLM,
+    AutoTokenizer,
+    EarlyStoppingCallback,
+    PreTrainedTokenizerBase,
+    Trainer,
+    TrainingArguments,
+)
+
+from book.models import load_causal_lm
+from book.pipeline.classify import RUN_FILE, run_info
+from book.train import count_parameters, seed_everything
 
 IGNORE_INDEX = -100
 """The label ``torch.nn.CrossEntropyLoss`` skips (its ``ignore_index`` default)."""
@@ -173,3 +186,115 @@ def score_responses(rows: Sequence[dict[str, Any]],
         "n": len(examples),
     }
     return metrics, examples
+
+
+# ---- training, saving, loading ------------------------------------------------------------------
+
+
+@dataclass
+class InstructRecipe:
+    """The knobs of one instruction-tuning run. ``method`` is ``"lora"`` or ``"full"``."""
+
+    method: str = "lora"
+    rank: int = 8
+    alpha: int = 16
+    target_modules: str | list[str] = "all-linear"
+    """peft's ``"all-linear"``: every linear layer but the output head, whatever the model
+    calls them (GPT-2's ``c_attn``/``c_proj``/``c_fc``, Llama's ``q_proj``...)."""
+    modules_to_save: list[str] | None = None
+    lr: float = 1e-3
+    epochs: int = 10
+    batch_size: int = 16
+    max_length: int = 128
+    patience: int = 3
+    seed: int = 0
+
+
+def to_examples(rows: Sequence[dict[str, Any]], tokenizer: PreTrainedTokenizerBase,
+                max_length: int):
+    """A ``datasets.Dataset`` of :func:`build_example` outputs, one per row."""
+    from datasets import Dataset
+
+    built = [build_example(tokenizer, format_prompt(r["instruction"], r["input"]), r["output"],
+                           max_length) for r in rows]
+    return Dataset.from_list(built)
+
+
+def apply_lora(model, recipe: InstructRecipe):
+    """``get_peft_model`` with the recipe's rank, alpha, targets and modules to save."""
+    from peft import LoraConfig, get_peft_model
+
+    config = LoraConfig(r=recipe.rank, lora_alpha=recipe.alpha, lora_dropout=0.0,
+                        target_modules=recipe.target_modules,
+                        modules_to_save=recipe.modules_to_save, task_type="CAUSAL_LM")
+    return get_peft_model(model, config)
+
+
+def finetune(train_rows: Sequence[dict[str, Any]], validation_rows: Sequence[dict[str, Any]],
+             base_model: str, output_dir, recipe: InstructRecipe, *, resume: bool = False,
+             progress: bool = False, extra_info: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Instruction-tune ``base_model`` (LoRA or full), early-stopped on the validation loss;
+    save the adapter (LoRA) or the whole model (full) with the tokenizer to ``output_dir``.
+
+    Returns the run info written to ``ftcourse.json``.
+    """
+    if recipe.method not in ("lora", "full"):
+        raise ValueError(f"method must be 'lora' or 'full'; found {recipe.method!r}")
+    output_dir = Path(output_dir)
+    checkpoints = output_dir / "checkpoints"
+    seed_everything(recipe.seed)
+    model, tokenizer = load_causal_lm(base_model)
+    max_length = min(recipe.max_length, model.config.max_position_embeddings)
+    if recipe.method == "lora":
+        model = apply_lora(model, recipe)
+    params = count_parameters(model)
+    args = TrainingArguments(
+        output_dir=str(checkpoints), num_train_epochs=recipe.epochs, learning_rate=recipe.lr,
+        per_device_train_batch_size=recipe.batch_size, per_device_eval_batch_size=64,
+        lr_scheduler_type="linear", warmup_steps=0.1, weight_decay=0.0,
+        eval_strategy="epoch", save_strategy="epoch", save_total_limit=2,
+        load_best_model_at_end=True, metric_for_best_model="eval_loss", greater_is_better=False,
+        logging_strategy="epoch", seed=recipe.seed, data_seed=recipe.seed,
+        use_cpu=not torch.cuda.is_available(), report_to="none", disable_tqdm=not progress,
+        dataloader_num_workers=0, remove_unused_columns=False,
+    )
+    trainer = Trainer(
+        model=model, args=args,
+        train_dataset=to_examples(train_rows, tokenizer, max_length),
+        eval_dataset=to_examples(validation_rows, tokenizer, max_length),
+        data_collator=PaddingCollator(tokenizer), processing_class=tokenizer,
+        callbacks=[EarlyStoppingCallback(early_stopping_patience=recipe.patience)],
+    )
+    saved = sorted(checkpoints.glob("checkpoint-*"), key=lambda p: int(p.name.split("-")[1]))
+    last = saved[-1] if resume and saved else None
+    trainer.train(resume_from_checkpoint=str(last) if last else None)
+    history = [{"epoch": h["epoch"], "eval_loss": h["eval_loss"]}
+               for h in trainer.state.log_history if "eval_loss" in h]
+    trainer.model.save_pretrained(output_dir)
+    tokenizer.save_pretrained(output_dir)
+    info = {"task": "instruct", "base_model": base_model, "method": recipe.method,
+            "template": "alpaca-headers", "max_length": max_length, "recipe": asdict(recipe),
+            "trainable_parameters": params.trainable, "total_parameters": params.total,
+            "epochs_run": float(trainer.state.epoch or 0), "history": history,
+            "resumed_from": last.name if last else None, **(extra_info or {})}
+    (output_dir / RUN_FILE).write_text(json.dumps(info, indent=2) + "\n")
+    return info
+
+
+def load(folder_or_name: str):
+    """``(model, tokenizer, info)``: a folder from :func:`finetune` (an adapter is loaded on top
+    of its base model), or a registry name / role for the base model itself."""
+    folder = Path(folder_or_name)
+    info = run_info(folder) if folder.is_dir() else {}
+    if not info:
+        model, tokenizer = load_causal_lm(folder_or_name)
+        return model.eval(), tokenizer, {"task": "instruct", "base_model": folder_or_name}
+    tokenizer = AutoTokenizer.from_pretrained(folder)
+    if (folder / "adapter_config.json").is_file():
+        from peft import PeftModel
+
+        base, _ = load_causal_lm(info["base_model"])
+        model = PeftModel.from_pretrained(base, folder)
+    else:
+        model = AutoModelForCausalLM.from_pretrained(folder)
+    return model.eval(), tokenizer, info
