@@ -86,6 +86,12 @@ def test_deduplicate_keeps_first_rows_and_counts_conflicts():
     assert dedup.rows == [rows[0], rows[3]] and dedup.dropped == 2 and dedup.conflicting == 1
 
 
+def test_deduplicate_keeps_the_most_common_spelling():
+    rows = [{"text": "GREAT SOUP.", "label": 1}, {"text": "Great soup.", "label": 1},
+            {"text": "Great soup.", "label": 1}]
+    assert splits.deduplicate(rows).rows == [rows[1]]
+
+
 @pytest.mark.parametrize("fractions", [[0.5, 0.6], [1.2, -0.2], []])
 def test_group_split_rejects_bad_fractions(fractions):
     with pytest.raises(ValueError, match="fractions"):
@@ -171,6 +177,7 @@ def classifier():
 TEXTS = ["the soup was great", "the service was slow, but the soup was great", "slow"]
 
 
+@pytest.mark.slow
 def test_conv1d_to_linear_computes_the_same_logits(classifier):
     model, tokenizer = classifier
     before = deploy.torch_scorer(model, tokenizer, 64)(TEXTS)
@@ -178,6 +185,7 @@ def test_conv1d_to_linear_computes_the_same_logits(classifier):
     np.testing.assert_allclose(after, before, atol=1e-5)
 
 
+@pytest.mark.slow
 def test_int8_quantizes_every_block_not_only_the_head(classifier, tmp_path):
     model, tokenizer = classifier
     naive = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
@@ -193,6 +201,7 @@ def test_int8_quantizes_every_block_not_only_the_head(classifier, tmp_path):
     assert np.abs(logits - reference).max() < 0.1
 
 
+@pytest.mark.slow
 def test_onnx_export_matches_pytorch_on_other_batch_shapes(classifier, tmp_path):
     model, tokenizer = classifier
     path = deploy.export_onnx(model, tokenizer, tmp_path / "model.onnx")
@@ -207,3 +216,33 @@ def test_onnx_export_matches_pytorch_on_other_batch_shapes(classifier, tmp_path)
     assert rows[0]["max |Δ logit| vs fp32"] == 0 and rows[1]["max |Δ logit| vs fp32"] < 1e-4
     assert rows[1]["size (MB)"] > 0 and rows[1]["latency (ms/example)"] > 0
     json.dumps(rows)  # plain data, ready for a report
+
+
+# ---- zero-shot ---------------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_zero_shot_batches_give_the_per_text_scores(classifier):
+    from transformers import GPT2LMHeadModel
+
+    from book.pipeline.classify import zero_shot_proba
+
+    _, tokenizer = classifier
+    torch.manual_seed(0)
+    lm = GPT2LMHeadModel(GPT2Config(vocab_size=len(tokenizer), n_positions=64, n_embd=32,
+                                    n_layer=1, n_head=2, pad_token_id=tokenizer.pad_token_id))
+    verbalizers = {"neg": ["slow.", "the service was slow."], "pos": ["great."]}
+    together = zero_shot_proba(lm, tokenizer, TEXTS, verbalizers, batch_size=16)
+    one_by_one = zero_shot_proba(lm, tokenizer, TEXTS, verbalizers, batch_size=1)
+    np.testing.assert_allclose(together, one_by_one, atol=1e-5)
+    assert together.shape == (3, 2) and np.allclose(together.sum(1), 1)
+
+    def logp(text: str, verdict: str) -> float:  # log P(verdict | text), one unpadded pass
+        prefix = tokenizer(text)["input_ids"]
+        ids = prefix + tokenizer(" " + verdict)["input_ids"]
+        out = torch.log_softmax(lm(input_ids=torch.tensor([ids])).logits[0], -1)
+        return sum(out[k - 1, ids[k]].item() for k in range(len(prefix), len(ids)))
+
+    one_each = zero_shot_proba(lm, tokenizer, TEXTS[:1], {"pos": ["great."], "neg": ["slow."]})
+    odds = logp(TEXTS[0], "great.") - logp(TEXTS[0], "slow.")
+    assert one_each[0, 0] == pytest.approx(1 / (1 + np.exp(-odds)), abs=1e-5)

@@ -252,27 +252,37 @@ def predict_proba(model, tokenizer, texts: Sequence[str], max_length: int,
 
 @torch.no_grad()
 def zero_shot_proba(lm, tokenizer, texts: Sequence[str],
-                    verbalizers: dict[str, Sequence[str]]) -> np.ndarray:
+                    verbalizers: dict[str, Sequence[str]], batch_size: int = 16) -> np.ndarray:
     """Classify with a causal LM *before* any fine-tuning: score each class's verdicts.
 
     For every text and class, the log-probability the LM gives each verdict (e.g. "Would
     recommend.") right after the text; a class scores the log of the mean probability of
     its verdicts. The softmax over classes is the zero-shot prediction. Columns follow
-    ``verbalizers``' order.
+    ``verbalizers``' order. All (text, verdict) pairs of ``batch_size`` texts go through the
+    model in one right-padded forward pass.
     """
     lm.eval()
+    verdicts = [(j, tokenizer(" " + v)["input_ids"])
+                for j, options in enumerate(verbalizers.values()) for v in options]
+    counts = np.bincount([j for j, _ in verdicts], minlength=len(verbalizers))
+    pad = tokenizer.pad_token_id
     scores = np.zeros((len(texts), len(verbalizers)))
-    for i, text in enumerate(texts):
-        prefix = tokenizer(text)["input_ids"]
-        for j, verdicts in enumerate(verbalizers.values()):
-            logps = []
-            for verdict in verdicts:
-                target = tokenizer(" " + verdict)["input_ids"]
-                ids = torch.tensor([prefix + target])
-                logits = lm(input_ids=ids).logits[0, len(prefix) - 1:-1]
-                logp = torch.log_softmax(logits.float(), -1)
-                logps.append(logp[torch.arange(len(target)), torch.tensor(target)].sum().item())
-            scores[i, j] = np.logaddexp.reduce(logps) - np.log(len(logps))
+    for start in range(0, len(texts), batch_size):
+        chunk = list(texts[start:start + batch_size])
+        prefixes = tokenizer(chunk)["input_ids"]
+        pairs = [(i, j, prefix, target) for i, prefix in enumerate(prefixes)
+                 for j, target in verdicts]
+        width = max(len(p) + len(t) for _, _, p, t in pairs)
+        ids = torch.tensor([p + t + [pad] * (width - len(p) - len(t)) for _, _, p, t in pairs])
+        mask = (torch.arange(width)[None, :] < torch.tensor(
+            [len(p) + len(t) for _, _, p, t in pairs])[:, None]).long()
+        logp = torch.log_softmax(lm(input_ids=ids, attention_mask=mask).logits.float(), -1)
+        chunk_scores = np.full((len(chunk), len(verbalizers)), -np.inf)
+        for row, (i, j, prefix, target) in enumerate(pairs):
+            positions = torch.arange(len(prefix) - 1, len(prefix) + len(target) - 1)
+            value = logp[row, positions, torch.tensor(target)].sum().item()
+            chunk_scores[i, j] = np.logaddexp(chunk_scores[i, j], value)
+        scores[start:start + len(chunk)] = chunk_scores - np.log(counts)
     return softmax(scores)
 
 

@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import copy
+import logging
 import time
 import warnings
 from collections.abc import Callable, Sequence
@@ -76,16 +77,23 @@ def export_onnx(model: torch.nn.Module, tokenizer, path: str | Path) -> Path:
                         padding=True, return_tensors="pt")
     batch, sequence = torch.export.Dim("batch"), torch.export.Dim("sequence")
     axes = {0: batch, 1: sequence}
+    onnx_log = logging.getLogger("torch.onnx")
+    level = onnx_log.level
     with warnings.catch_warnings():
-        # notices about internal deprecations and axis naming, none about the result: whether
-        # the graph computes the same logits is what compare_variants measures
+        # notices about internal deprecations, axis naming and optional packages (torchvision),
+        # none about the result: whether the graph computes the same logits is what
+        # compare_variants measures
         warnings.simplefilter("ignore", FutureWarning)
         warnings.simplefilter("ignore", UserWarning)
-        program = torch.onnx.export(
-            wrapper, (example["input_ids"], example["attention_mask"]), dynamo=True,
-            input_names=["input_ids", "attention_mask"], output_names=["logits"],
-            dynamic_shapes={"input_ids": axes, "attention_mask": axes}, verbose=False,
-        )
+        onnx_log.setLevel(logging.ERROR)
+        try:
+            program = torch.onnx.export(
+                wrapper, (example["input_ids"], example["attention_mask"]), dynamo=True,
+                input_names=["input_ids", "attention_mask"], output_names=["logits"],
+                dynamic_shapes={"input_ids": axes, "attention_mask": axes}, verbose=False,
+            )
+        finally:
+            onnx_log.setLevel(level)
     program.save(str(path))
     model.eval()
     return path

@@ -9,10 +9,10 @@ Why a plain JSON body checked by hand instead of a pydantic model: the messages 
 course's own ("'text' must be a string"), the same for every client, and nothing else is
 needed to read them.
 
-No ``from __future__ import annotations`` here: FastAPI reads the route's annotations to decide
-what each parameter is, and a string annotation ``"Request"`` cannot be resolved from the
-module's globals (fastapi is imported inside :func:`create_app`), so FastAPI took ``request``
-for a required query parameter and answered every ``POST /predict`` with 422.
+No ``from __future__ import annotations`` here: FastAPI reads the routes' annotations to decide
+what each parameter is (``request: Request`` is the raw request), and string annotations of
+names defined in a function's scope cannot be resolved; a route parameter it cannot place
+becomes a required query parameter, and every ``POST /predict`` would answer 422.
 """
 
 import contextlib

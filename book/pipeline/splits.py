@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import random
 import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -25,7 +26,8 @@ def normalize_text(text: str) -> str:
 @dataclass(frozen=True)
 class Dedup:
     rows: list[dict[str, Any]]
-    """The first row of each normalised text, in input order."""
+    """One row per normalised text, in order of first appearance: the row whose exact text is
+    the most frequent spelling of the group (the first such row on ties)."""
     dropped: int
     """Rows removed as copies of an earlier row."""
     conflicting: int
@@ -33,16 +35,22 @@ class Dedup:
 
 
 def deduplicate(rows: Sequence[dict[str, Any]]) -> Dedup:
-    """Keep the first row of each normalised ``text``; count copies and label conflicts."""
-    first: dict[str, dict[str, Any]] = {}
-    labels: dict[str, set] = {}
+    """Keep one row per normalised ``text``; count copies and label conflicts.
+
+    The kept row has the group's most common exact spelling: keeping simply the first copy
+    can keep a SHOUTED or oddly spaced variant that is rare in the data.
+    """
+    groups: dict[str, list[dict[str, Any]]] = {}
     for row in rows:
-        key = normalize_text(row["text"])
-        first.setdefault(key, row)
-        labels.setdefault(key, set()).add(str(row.get("label")))
-    kept = list(first.values())
+        groups.setdefault(normalize_text(row["text"]), []).append(row)
+    kept = []
+    for group in groups.values():
+        spellings = Counter(row["text"] for row in group)
+        kept.append(next(row for row in group
+                         if spellings[row["text"]] == max(spellings.values())))
     return Dedup(rows=kept, dropped=len(rows) - len(kept),
-                 conflicting=sum(len(v) > 1 for v in labels.values()))
+                 conflicting=sum(len({str(r.get("label")) for r in g}) > 1
+                                 for g in groups.values()))
 
 
 def group_split(
