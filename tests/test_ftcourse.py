@@ -325,3 +325,101 @@ def test_serve_command_runs_uvicorn(trained, env):
     finally:
         child.send_signal(signal.SIGINT)
         child.wait(timeout=30)
+
+
+# ---- instruction tuning --------------------------------------------------------------------
+
+
+def instruction_rows(n: int, seed: int) -> list[dict]:
+    data = make_reviews(n, domain="software", seed=seed)
+    return [{"instruction": "Is this review positive or negative?", "input": t,
+             "output": NAMES[y]} for t, y in zip(data["text"], data["label"], strict=True)]
+
+
+@pytest.fixture(scope="module")
+def instruct_files(tmp_path_factory, env) -> dict[str, Path]:
+    folder = tmp_path_factory.mktemp("instruct")
+    return {name: write_jsonl(folder / f"{name}.jsonl", instruction_rows(n, seed))
+            for name, n, seed in (("train", 40, 1), ("eval", 10, 2), ("test", 12, 3))}
+
+
+@pytest.fixture(scope="module")
+def adapter(tmp_path_factory, instruct_files, env) -> Path:
+    out = tmp_path_factory.mktemp("runs") / "adapter"
+    done = run_child("finetune", "--task", "instruct", "--base-model", "course-lm",
+                     "--train", instruct_files["train"], "--eval", instruct_files["eval"],
+                     "--output", out, "--epochs", "1", env=env)
+    assert done.returncode == 0, done.stderr
+    assert "lora:" in done.stdout and "the adapter" in done.stdout
+    return out
+
+
+def test_instruct_lora_saves_an_adapter_and_its_run_info(adapter):
+    info = json.loads((adapter / "ftcourse.json").read_text())
+    assert info["task"] == "instruct" and info["method"] == "lora"
+    assert info["base_model"] == "course-lm" and info["template"] == "alpaca-headers"
+    assert 0 < info["trainable_parameters"] < info["total_parameters"]
+    assert (adapter / "adapter_config.json").is_file()
+    assert not (adapter / "model.safetensors").exists()  # the adapter only
+
+
+def test_instruct_evaluate_a_folder_and_a_base_model_name(adapter, instruct_files, tmp_path,
+                                                          ftcourse):
+    for model, path in ((adapter, tmp_path / "tuned.json"), ("course-lm", tmp_path / "base.json")):
+        done = ftcourse("evaluate", "--model", model, "--data", instruct_files["test"],
+                        "--output", path, "--max-new-tokens", "4")
+        assert done.returncode == 0, done.stderr
+        metrics = json.loads(path.read_text())["metrics"]
+        assert {"exact_match", "success_rate", "mean_latency_s", "mean_new_tokens"} <= set(metrics)
+        assert 0 <= metrics["exact_match"] <= metrics["success_rate"] <= 1
+    done = ftcourse("compare", tmp_path / "base.json", tmp_path / "tuned.json")
+    assert done.returncode == 0 and "exact_match" in done.stdout and "paired" in done.stdout
+
+
+def test_query_answers_from_an_argument_and_from_stdin(adapter, env):
+    done = run_child("query", "--model", adapter, "--max-new-tokens", "3",
+                     "Is this review positive or negative? The build is fast.", env=env)
+    assert done.returncode == 0, done.stderr
+    child = subprocess.run([sys.executable, "-m", "book.pipeline.cli", "query", "--model",
+                            str(adapter), "--max-new-tokens", "3"], input="Say something.",
+                           capture_output=True, text=True, env=env, timeout=300)
+    assert child.returncode == 0, child.stderr
+    empty = subprocess.run([sys.executable, "-m", "book.pipeline.cli", "query", "--model",
+                            str(adapter)], input="  ", capture_output=True, text=True, env=env,
+                           timeout=300)
+    assert empty.returncode == 2 and "no prompt" in empty.stderr
+
+
+def test_instruct_rows_missing_a_field_are_named(env, tmp_path, ftcourse):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"instruction": "Say hi.", "input": "", "output": "hi"}\n'
+                   '{"instruction": "Say hi.", "output": "hi"}\n')
+    done = ftcourse("finetune", "--task", "instruct", "--base-model", "course-lm", "--train",
+                    bad, "--output", tmp_path / "out")
+    assert done.returncode == 2 and f"{bad}:2: missing field 'input'" in done.stderr
+
+
+def test_lora_options_are_refused_for_a_classifier(files, tmp_path, ftcourse):
+    done = ftcourse("finetune", "--task", "classify", "--base-model", "classifier-base",
+                    "--train", files["train"], "--output", tmp_path / "o", "--method", "lora")
+    assert done.returncode == 2 and "--task instruct" in done.stderr
+
+
+def test_instruct_full_fine_tuning_saves_the_whole_model(instruct_files, tmp_path, ftcourse):
+    out = tmp_path / "full"
+    done = ftcourse("finetune", "--task", "instruct", "--method", "full", "--base-model",
+                    "course-lm", "--train", instruct_files["train"], "--output", out,
+                    "--epochs", "1")
+    assert done.returncode == 0, done.stderr
+    assert (out / "model.safetensors").is_file() and not (out / "adapter_config.json").exists()
+
+
+def test_service_answers_instructions(adapter):
+    from book.pipeline.cli import _predictor
+
+    respond, info = _predictor(str(adapter), max_new_tokens=3)
+    app = serve.create_app(respond, {"model": "adapter", "task": info["task"]})
+    with serve.running(app) as url:
+        answer = httpx.post(f"{url}/predict", json={"text": "Is it good? The docs are clear."},
+                            timeout=60)
+    assert answer.status_code == 200 and isinstance(answer.json()["response"], str)

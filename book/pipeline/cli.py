@@ -1,14 +1,17 @@
 """``ftcourse``: the course's pipelines as a command you can reuse on your own data.
 
     ftcourse models
-    ftcourse finetune --task classify --base-model NAME --train FILE.jsonl [--eval FILE.jsonl]
-                      --output DIR [--epochs N] [--lr X] [--seed S] [--resume] [--overwrite]
-    ftcourse evaluate --model DIR --data FILE.jsonl --output FILE.json
+    ftcourse finetune --task classify|instruct --base-model NAME --train FILE.jsonl
+                      [--eval FILE.jsonl] --output DIR [--epochs N] [--lr X] [--seed S]
+                      [--method lora|full] [--rank R] [--alpha A] [--resume] [--overwrite]
+    ftcourse evaluate --model DIR|NAME --data FILE.jsonl --output FILE.json
+    ftcourse query --model DIR|NAME [PROMPT]        (the prompt on stdin if not given)
     ftcourse compare A.json B.json [--output REPORT.md]
     ftcourse serve DIR [--port N] [--host H]
 
-Rows are JSON objects, one per line: ``{"text": str, "label": str | int}``. Everything calls
-``book.pipeline``, the same functions Chapter 6 runs cell by cell.
+Rows are JSON objects, one per line: ``{"text": str, "label": str | int}`` to classify,
+``{"instruction": str, "input": str, "output": str}`` to instruction-tune. Everything calls
+``book.pipeline``, the same functions the chapters run cell by cell.
 
 Bad input never ends in a traceback: a malformed JSONL line prints ``FILE:LINE: what is wrong``,
 an unknown model lists the known names, an existing output folder is refused without
@@ -82,11 +85,51 @@ def _check_model_name(name: str) -> None:
 
 
 def cmd_finetune(args: argparse.Namespace) -> None:
-    from book.pipeline import classify, jsonl, splits
-
     _check_model_name(args.base_model)
     output = Path(args.output)
     _prepare_output(output, overwrite=args.overwrite, resume=args.resume)
+    if args.task == "instruct":
+        _finetune_instruct(args, output)
+    else:
+        _finetune_classify(args, output)
+
+
+def _instruct_key(row: dict[str, Any]) -> dict[str, Any]:
+    """The row with a ``text`` to deduplicate and split on: its instruction and input."""
+    return {**row, "text": row["instruction"] + "\n" + row["input"]}
+
+
+def _finetune_instruct(args: argparse.Namespace, output: Path) -> None:
+    from book.pipeline import instruct, jsonl, splits
+
+    train = splits.deduplicate([_instruct_key(r) for r in
+                                jsonl.read_jsonl(args.train, instruct.INSTRUCT_FIELDS)]).rows
+    if args.eval:
+        validation = [_instruct_key(r) for r in
+                      jsonl.read_jsonl(args.eval, instruct.INSTRUCT_FIELDS)]
+    else:
+        train, validation = splits.group_split(train, [1 - VALIDATION_SHARE, VALIDATION_SHARE],
+                                               seed=args.seed)
+    print(f"train: {len(train)} rows, validation: {len(validation)} rows")
+    chosen = {k: v for k, v in (("epochs", args.epochs), ("batch_size", args.batch_size),
+                                ("rank", args.rank), ("alpha", args.alpha)) if v is not None}
+    recipe = instruct.InstructRecipe(method=args.method or "lora", lr=args.lr, seed=args.seed,
+                                     **chosen)
+    start = time.perf_counter()
+    info = instruct.finetune(train, validation, args.base_model, output, recipe,
+                             resume=args.resume, progress=True,
+                             extra_info={"train_file": str(args.train)})
+    shutil.rmtree(output / "checkpoints", ignore_errors=True)
+    print(f"{recipe.method}: {info['trainable_parameters']:,} of {info['total_parameters']:,} "
+          f"parameters trained, learning rate {recipe.learning_rate():g}, "
+          f"{info['epochs_run']:g} epochs, {time.perf_counter() - start:.0f} s")
+    print(f"saved to {output}" + (" (the adapter; the base model loads from --base-model)"
+                                  if recipe.method == "lora" else ""))
+
+
+def _finetune_classify(args: argparse.Namespace, output: Path) -> None:
+    from book.pipeline import classify, jsonl, splits
+
     train = jsonl.read_jsonl(args.train, CLASSIFY_FIELDS)
     dedup = splits.deduplicate(train)
     train = dedup.rows
@@ -104,6 +147,9 @@ def cmd_finetune(args: argparse.Namespace) -> None:
         print(f"validation: {len(validation)} rows held out of --train (no --eval given)")
     if len(classify.label_names(train)) < 2:
         raise UsageError(f"{args.train}: every row has the same label; a classifier needs two")
+    if args.method or args.rank or args.alpha:
+        raise UsageError("--method, --rank and --alpha are for --task instruct; a classifier "
+                         "is fine-tuned in full")
     chosen = {k: v for k, v in (("epochs", args.epochs), ("batch_size", args.batch_size))
               if v is not None}
     recipe = classify.ClassifyRecipe(lr=args.lr, seed=args.seed, **chosen)
@@ -147,7 +193,42 @@ def _saved_model(folder: str) -> dict[str, Any]:
     return info
 
 
+def _task_of(model: str) -> str:
+    """``classify`` or ``instruct`` for a saved folder; a registry name or role is a base LM."""
+
+    if Path(model).is_dir():
+        return _saved_model(model)["task"]
+    _check_model_name(model)
+    return "instruct"
+
+
+def _evaluate_instruct(args: argparse.Namespace) -> None:
+    from book.pipeline import instruct, jsonl, report
+
+    rows = jsonl.read_jsonl(args.data, instruct.INSTRUCT_FIELDS)
+    model, tokenizer, info = instruct.load(args.model)
+    prompts = [instruct.format_prompt(r["instruction"], r["input"]) for r in rows]
+    generated = instruct.generate(model, tokenizer, prompts, max_new_tokens=args.max_new_tokens)
+    metrics, examples = instruct.score_responses(rows, generated)
+    built = report.build_report(
+        task="instruct", model=args.model, base_model=info.get("base_model"),
+        data_path=args.data, rows=rows, seed=info.get("recipe", {}).get("seed"),
+        metrics=metrics, examples=examples)
+    json_path, md_path = report.write(built, args.output)
+    print(f"exact match {metrics['exact_match']:.4f}  success rate {metrics['success_rate']:.4f}"
+          f"  ({metrics['n']} rows, {metrics['mean_new_tokens']:.1f} new tokens and "
+          f"{metrics['mean_latency_s'] * 1000:.1f} ms per answer)")
+    print(f"wrote {json_path} and {md_path}")
+
+
 def cmd_evaluate(args: argparse.Namespace) -> None:
+    if _task_of(args.model) == "instruct":
+        _evaluate_instruct(args)
+        return
+    _evaluate_classify(args)
+
+
+def _evaluate_classify(args: argparse.Namespace) -> None:
     import numpy as np
     from tqdm.auto import tqdm
 
@@ -216,20 +297,45 @@ def cmd_compare(args: argparse.Namespace) -> None:
         print(f"wrote {args.output}")
 
 
-# ---- serve --------------------------------------------------------------------------------
+# ---- query and serve -----------------------------------------------------------------------
+
+
+def _predictor(model: str, max_new_tokens: int = 32):
+    """``(text -> answer, info)`` for a saved folder or a base model name."""
+    from book.pipeline import classify, instruct
+
+    if _task_of(model) == "classify":
+        info = _saved_model(model)
+        loaded, tokenizer, max_length = classify.load(model)
+        return classify.predictor(loaded, tokenizer, max_length), info
+    loaded, tokenizer, info = instruct.load(model)
+
+    def respond(text: str) -> dict[str, Any]:
+        prompt = instruct.format_prompt(text)
+        out = instruct.generate(loaded, tokenizer, [prompt], max_new_tokens=max_new_tokens)[0]
+        return {"response": out["response"]}
+
+    return respond, info
+
+
+def cmd_query(args: argparse.Namespace) -> None:
+    prompt = args.prompt if args.prompt is not None else sys.stdin.read()
+    if not prompt.strip():
+        raise UsageError("no prompt: give it as an argument or on stdin")
+    respond, _ = _predictor(args.model, args.max_new_tokens)
+    answer = respond(prompt.strip())
+    print(answer["response"] if "response" in answer
+          else f"{answer['label']}\t{answer['score']:.4f}")
 
 
 def cmd_serve(args: argparse.Namespace) -> None:
     import uvicorn
 
-    from book.pipeline import classify, serve
+    from book.pipeline import serve
 
-    info = _saved_model(args.model)
-    model, tokenizer, max_length = classify.load(args.model)
-    app = serve.create_app(
-        classify.predictor(model, tokenizer, max_length),
-        {"model": Path(args.model).name, "task": info["task"], "labels": info["labels"]},
-    )
+    respond, info = _predictor(args.model)
+    app = serve.create_app(respond, {"model": Path(args.model).name, "task": info["task"],
+                                     **({"labels": info["labels"]} if "labels" in info else {})})
     print(f"serving {args.model} on http://{args.host}:{args.port} (POST /predict, GET /)")
     uvicorn.run(app, host=args.host, port=args.port, log_level="info")
 
@@ -248,8 +354,9 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser("models", help="list the model registry and the roles")
 
     ft = commands.add_parser("finetune", help="fine-tune a model on a JSONL file")
-    ft.add_argument("--task", choices=["classify"], required=True,
-                    help="classify: rows {\"text\": str, \"label\": str|int}")
+    ft.add_argument("--task", choices=["classify", "instruct"], required=True,
+                    help="classify: rows {\"text\": str, \"label\": str|int}; instruct: rows "
+                    "{\"instruction\": str, \"input\": str, \"output\": str}")
     ft.add_argument("--base-model", required=True,
                     help="a role (classifier-base), a registry name (see `ftcourse models`), a "
                     "hub id (with FTCOURSE_SOURCE=hub) or a local model folder")
@@ -264,16 +371,30 @@ def _parser() -> argparse.ArgumentParser:
                     help="learning rate; default: found by an LR range test")
     ft.add_argument("--batch-size", type=int, default=None,
                     help=f"examples per step; default {recipe.batch_size}")
+    ft.add_argument("--method", choices=["lora", "full"], default=None,
+                    help="instruct only: a LoRA adapter (default) or full fine-tuning")
+    ft.add_argument("--rank", type=int, default=None, help="instruct, LoRA: the rank r")
+    ft.add_argument("--alpha", type=int, default=None, help="instruct, LoRA: alpha")
     ft.add_argument("--seed", type=int, default=0)
     ft.add_argument("--resume", action="store_true", help="continue an interrupted run in "
                     "--output from its last checkpoint")
     ft.add_argument("--overwrite", action="store_true", help="replace an existing --output")
 
-    ev = commands.add_parser("evaluate", help="score a fine-tuned model on labeled JSONL; "
-                             "write a JSON report and a Markdown summary beside it")
-    ev.add_argument("--model", required=True, help="a folder written by `ftcourse finetune`")
+    ev = commands.add_parser("evaluate", help="score a model on labeled JSONL; write a JSON "
+                             "report and a Markdown summary beside it")
+    ev.add_argument("--model", required=True, help="a folder written by `ftcourse finetune`, "
+                    "or a base model's name (instruction data: the same prompts, untuned)")
     ev.add_argument("--data", required=True, help="labeled rows (JSONL)")
     ev.add_argument("--output", required=True, help="the report's path (.json)")
+    ev.add_argument("--max-new-tokens", type=int, default=32,
+                    help="instruct: the longest answer generated (default 32)")
+
+    qr = commands.add_parser("query", help="answer one prompt (an instruction is wrapped in "
+                             "the template the model was tuned with)")
+    qr.add_argument("--model", required=True, help="a folder written by `ftcourse finetune` "
+                    "or a base model's name")
+    qr.add_argument("prompt", nargs="?", default=None, help="default: read from stdin")
+    qr.add_argument("--max-new-tokens", type=int, default=32)
 
     cmp = commands.add_parser("compare", help="compare two reports of `ftcourse evaluate`")
     cmp.add_argument("a", metavar="A.json")
@@ -288,7 +409,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 COMMANDS = {"models": cmd_models, "finetune": cmd_finetune, "evaluate": cmd_evaluate,
-            "compare": cmd_compare, "serve": cmd_serve}
+            "query": cmd_query, "compare": cmd_compare, "serve": cmd_serve}
 
 
 def main(argv: list[str] | None = None) -> int:

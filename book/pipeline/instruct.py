@@ -138,17 +138,21 @@ def generate(model, tokenizer: PreTrainedTokenizerBase, prompts: Sequence[str], 
 
     Prompts are padded on the **left**, so every row's last real token is at the same position
     and the new tokens follow it directly. Generation stops at EOS (``eos_token_id``) or after
-    ``max_new_tokens``. Greedy unless ``do_sample``.
+    ``max_new_tokens``. Greedy unless ``do_sample``. A prompt longer than the model's positions
+    leave room for is cut from the left: its end ("### Response:") must stay.
     """
     model.eval()
-    side = tokenizer.padding_side
-    tokenizer.padding_side = "left"
+    side, truncation_side = tokenizer.padding_side, tokenizer.truncation_side
+    tokenizer.padding_side = tokenizer.truncation_side = "left"
+    room = getattr(model.config, "max_position_embeddings", None)
+    room = max(1, room - max_new_tokens) if room else None
     torch.manual_seed(seed)
     results = []
     try:
         for start in range(0, len(prompts), batch_size):
             chunk = list(prompts[start:start + batch_size])
-            batch = tokenizer(chunk, return_tensors="pt", padding=True, add_special_tokens=False)
+            batch = tokenizer(chunk, return_tensors="pt", padding=True, add_special_tokens=False,
+                              truncation=room is not None, max_length=room)
             began = time.perf_counter()
             sampling = {"temperature": temperature, "top_p": top_p} if do_sample else {}
             out = model.generate(**batch, max_new_tokens=max_new_tokens, do_sample=do_sample,
@@ -163,7 +167,7 @@ def generate(model, tokenizer: PreTrainedTokenizerBase, prompts: Sequence[str], 
                 results.append({"response": tokenizer.decode(ids, skip_special_tokens=True),
                                 "new_tokens": len(ids), "seconds": seconds})
     finally:
-        tokenizer.padding_side = side
+        tokenizer.padding_side, tokenizer.truncation_side = side, truncation_side
     return results
 
 
@@ -193,7 +197,14 @@ def score_responses(rows: Sequence[dict[str, Any]],
 
 @dataclass
 class InstructRecipe:
-    """The knobs of one instruction-tuning run. ``method`` is ``"lora"`` or ``"full"``."""
+    """The knobs of one instruction-tuning run. ``method`` is ``"lora"`` or ``"full"``.
+
+    The LoRA defaults were measured on the kit model (docs/research/lora_on_the_kit_model.md):
+    adapters alone stayed at the majority answer, because the output layer is the (tied, frozen)
+    token embedding and cannot make the answer tokens likely; training the rows of the tokens
+    that occur in the answers (``train_answer_tokens``, peft's ``trainable_token_indices``)
+    fixed it, at a learning rate of 1e-2 (1e-3 learned almost nothing, 3e-2 diverged).
+    """
 
     method: str = "lora"
     rank: int = 8
@@ -201,13 +212,18 @@ class InstructRecipe:
     target_modules: str | list[str] = "all-linear"
     """peft's ``"all-linear"``: every linear layer but the output head, whatever the model
     calls them (GPT-2's ``c_attn``/``c_proj``/``c_fc``, Llama's ``q_proj``...)."""
-    modules_to_save: list[str] | None = None
-    lr: float = 1e-3
+    train_answer_tokens: bool = True
+    """LoRA only: also train the embedding rows of the tokens in the training outputs (+ EOS)."""
+    lr: float | None = None
+    """``None``: 1e-2 for LoRA, 1e-3 for full fine-tuning."""
     epochs: int = 10
     batch_size: int = 16
     max_length: int = 128
     patience: int = 3
     seed: int = 0
+
+    def learning_rate(self) -> float:
+        return self.lr if self.lr is not None else (1e-2 if self.method == "lora" else 1e-3)
 
 
 def to_examples(rows: Sequence[dict[str, Any]], tokenizer: PreTrainedTokenizerBase,
@@ -220,13 +236,24 @@ def to_examples(rows: Sequence[dict[str, Any]], tokenizer: PreTrainedTokenizerBa
     return Dataset.from_list(built)
 
 
-def apply_lora(model, recipe: InstructRecipe):
-    """``get_peft_model`` with the recipe's rank, alpha, targets and modules to save."""
+def answer_token_ids(rows: Sequence[dict[str, Any]],
+                     tokenizer: PreTrainedTokenizerBase) -> list[int]:
+    """The ids of every token in the rows' outputs, and EOS: the rows of the embedding that
+    :class:`InstructRecipe`'s ``train_answer_tokens`` trains."""
+    ids = {tokenizer.eos_token_id}
+    for row in rows:
+        ids.update(tokenizer(row["output"], add_special_tokens=False)["input_ids"])
+    return sorted(ids)
+
+
+def apply_lora(model, recipe: InstructRecipe, token_ids: Sequence[int] | None = None):
+    """``get_peft_model`` with the recipe's rank, alpha and targets; ``token_ids``: embedding
+    rows to train too (peft applies them to a tied output layer as well)."""
     from peft import LoraConfig, get_peft_model
 
-    config = LoraConfig(r=recipe.rank, lora_alpha=recipe.alpha, lora_dropout=0.0,
-                        target_modules=recipe.target_modules,
-                        modules_to_save=recipe.modules_to_save, task_type="CAUSAL_LM")
+    config = LoraConfig(r=recipe.rank, lora_alpha=recipe.alpha, lora_dropout=0.05,
+                        target_modules=recipe.target_modules, task_type="CAUSAL_LM",
+                        trainable_token_indices=list(token_ids) if token_ids else None)
     return get_peft_model(model, config)
 
 
@@ -246,10 +273,12 @@ def finetune(train_rows: Sequence[dict[str, Any]], validation_rows: Sequence[dic
     model, tokenizer = load_causal_lm(base_model)
     max_length = min(recipe.max_length, model.config.max_position_embeddings)
     if recipe.method == "lora":
-        model = apply_lora(model, recipe)
+        tokens = answer_token_ids(train_rows, tokenizer) if recipe.train_answer_tokens else None
+        model = apply_lora(model, recipe, tokens)
     params = count_parameters(model)
     args = TrainingArguments(
-        output_dir=str(checkpoints), num_train_epochs=recipe.epochs, learning_rate=recipe.lr,
+        output_dir=str(checkpoints), num_train_epochs=recipe.epochs,
+        learning_rate=recipe.learning_rate(),
         per_device_train_batch_size=recipe.batch_size, per_device_eval_batch_size=64,
         lr_scheduler_type="linear", warmup_steps=0.1, weight_decay=0.0,
         eval_strategy="epoch", save_strategy="epoch", save_total_limit=2,
