@@ -91,19 +91,37 @@ def _package_dir(name: str) -> str | None:
     return str(Path(next(iter(spec.submodule_search_locations))).resolve())
 
 
+def _share(folder: Path) -> None:
+    """Let every user read ``folder`` (the kit holds nothing private).
+
+    ``save_pretrained`` writes weights through safetensors, which creates files as 0600: a kit
+    built by root is then unreadable to the sandbox's uid, and the model cannot load there.
+    """
+    for path in [folder, *folder.rglob("*")]:
+        try:
+            mode = path.stat().st_mode
+            wanted = mode | (0o555 if path.is_dir() else 0o444)
+            if wanted != mode:
+                path.chmod(wanted)
+        except OSError:  # a read-only install: the sandbox will say what it cannot read
+            pass
+
+
 def public_paths() -> list[str]:
     """Host paths the sandbox may read: Python, the public packages, the kit, system files.
 
     An allow-list: the repository root, ``solutions/``, ``.git``, the course folder and the
     output folders are not on it, so they do not exist inside the jail.
     """
-    from book.config import cache_dir  # light module; the kit location is defined there
+    from book.kit.layout import paths as kit_paths  # light: no torch; where the kit lives
 
     paths = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix}
     paths |= {p for p in (_package_dir("autograde"), _package_dir("book")) if p}
     paths |= {str(d / sub) for d in extra_exercise_dirs() for sub in ("drivers", "visible")}
-    kit = cache_dir() / "kit"
+    kit = kit_paths().root  # the active preset's kit (FTCOURSE_KIT_PRESET), as _clean_env says
     if kit.is_dir():
+        if os.geteuid() == 0:  # root mode: the sandbox runs as a uid that owns nothing
+            _share(kit)
         paths.add(str(kit.resolve()))
     paths = {str(Path(p).resolve()) for p in paths}
     # Drop paths nested in another bound path: one bind covers them.
@@ -117,10 +135,24 @@ def _clean_env(home: str) -> dict[str, str]:
         "PYTHONDONTWRITEBYTECODE": "1", "PYTHONHASHSEED": "0", "OMP_NUM_THREADS": "1",
         "MKL_NUM_THREADS": "1", "MPLBACKEND": "Agg", "HF_HUB_OFFLINE": "1",
         "HF_DATASETS_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "FTCOURSE_SOURCE": "offline",
+        # Arrow's default allocator (jemalloc/mimalloc) reserves ~1 GiB of address space when
+        # pyarrow.dataset is imported (by `datasets`, hence by transformers' Trainer), which the
+        # address-space limit counts as if it were used; the system allocator reserves nothing.
+        "ARROW_DEFAULT_MEMORY_POOL": "system",
+        # The tokenizers library encodes batches on one thread per core, each with its own
+        # malloc arena (64 MiB of address space): on a many-core grader that alone would
+        # exceed the limit. One thread, like OMP_NUM_THREADS.
+        "TOKENIZERS_PARALLELISM": "false",
     }
-    for name in ("AUTOGRADE_EXERCISES", "FTCOURSE_CACHE"):
+    for name in ("AUTOGRADE_EXERCISES", "FTCOURSE_KIT_PRESET"):
         if name in os.environ:
             env[name] = os.environ[name]
+    # Where the grader's kit is, always: inside the jail the repository (and with it the
+    # default `<repo>/.cache`) is not visible, so without this `book` would look in HOME and
+    # start building a kit. public_paths() binds that kit folder read-only at the same path.
+    from book.config import cache_dir
+
+    env["FTCOURSE_CACHE"] = str(cache_dir())
     return env
 
 

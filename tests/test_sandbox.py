@@ -185,3 +185,33 @@ def test_public_files_under_tmp_are_still_visible(tmp_path: Path,
     monkeypatch.setenv("AUTOGRADE_SOLUTIONS", str(copy / "solutions"))
     graded = grade_notebook(notebook(CORRECT_ADD, CORRECT_MEAN), ["add"], References())
     assert sum(r.points for r in graded.results) == TOTAL_POINTS
+
+
+KIT_PROBE = """
+import json, os
+from book.kit import problem
+from book.kit.layout import paths
+root = paths().root
+raise RuntimeError(json.dumps({
+    "problem": problem(), "cache": os.environ.get("FTCOURSE_CACHE"),
+    "unreadable": [str(p) for p in root.rglob("*") if p.is_file() and not os.access(p, os.R_OK)],
+}))
+"""
+
+
+@namespaced
+def test_the_graders_kit_is_found_and_readable_in_the_sandbox() -> None:
+    """Drivers that load the kit model (classify_pipeline) need the grader's kit. The repository,
+    and with it the default ``<repo>/.cache``, is hidden in the jail, so the sandbox is told
+    where the kit is; and it must read weights that safetensors wrote as 0600."""
+    from book.config import cache_dir
+    from book.kit import problem
+
+    if problem() is not None:
+        pytest.skip("no built kit on this machine")
+    with Sandbox(["add"], Limits(), cpu_s=60) as box:
+        reply = box.request({"op": "exec", "cells": [{"label": "kit", "source": KIT_PROBE}]},
+                            timeout_s=60)
+    message = reply["errors"][0]["message"]
+    info = json.loads(message[message.index("{"):message.rindex("}") + 1])
+    assert info == {"problem": None, "cache": str(cache_dir()), "unreadable": []}
