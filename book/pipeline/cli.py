@@ -202,37 +202,45 @@ def _task_of(model: str) -> str:
     return "instruct"
 
 
+def _write_report(args: argparse.Namespace, task: str, info: dict[str, Any],
+                  rows: list[dict[str, Any]], metrics: dict[str, Any],
+                  examples: list[dict[str, Any]]) -> None:
+    """The report of ``ftcourse evaluate``: JSON at ``--output``, Markdown beside it."""
+    from book.pipeline import report
+
+    built = report.build_report(
+        task=task, model=args.model, base_model=info.get("base_model"), data_path=args.data,
+        rows=rows, seed=info.get("recipe", {}).get("seed"), metrics=metrics, examples=examples)
+    json_path, md_path = report.write(built, args.output)
+    print(f"wrote {json_path} and {md_path}")
+
+
 def _evaluate_instruct(args: argparse.Namespace) -> None:
-    from book.pipeline import instruct, jsonl, report
+    from book.pipeline import instruct, jsonl
 
     rows = jsonl.read_jsonl(args.data, instruct.INSTRUCT_FIELDS)
     model, tokenizer, info = instruct.load(args.model)
     prompts = [instruct.format_prompt(r["instruction"], r["input"]) for r in rows]
     generated = instruct.generate(model, tokenizer, prompts, max_new_tokens=args.max_new_tokens)
     metrics, examples = instruct.score_responses(rows, generated)
-    built = report.build_report(
-        task="instruct", model=args.model, base_model=info.get("base_model"),
-        data_path=args.data, rows=rows, seed=info.get("recipe", {}).get("seed"),
-        metrics=metrics, examples=examples)
-    json_path, md_path = report.write(built, args.output)
     print(f"exact match {metrics['exact_match']:.4f}  success rate {metrics['success_rate']:.4f}"
           f"  ({metrics['n']} rows, {metrics['mean_new_tokens']:.1f} new tokens and "
           f"{metrics['mean_latency_s'] * 1000:.1f} ms per answer)")
-    print(f"wrote {json_path} and {md_path}")
+    _write_report(args, "instruct", info, rows, metrics, examples)
 
 
 def cmd_evaluate(args: argparse.Namespace) -> None:
     if _task_of(args.model) == "instruct":
         _evaluate_instruct(args)
-        return
-    _evaluate_classify(args)
+    else:
+        _evaluate_classify(args)
 
 
 def _evaluate_classify(args: argparse.Namespace) -> None:
     import numpy as np
     from tqdm.auto import tqdm
 
-    from book.pipeline import classify, jsonl, report
+    from book.pipeline import classify, jsonl
     from book.pipeline.jsonl import InputError
     from book.pipeline.metrics import classification_report
 
@@ -253,14 +261,9 @@ def _evaluate_classify(args: argparse.Namespace) -> None:
     metrics = classification_report(labels, probs, names)
     examples = [{"text": text, "label": label, "predicted": int(p.argmax()), "probs": p.tolist()}
                 for text, label, p in zip(texts, labels, probs, strict=True)]
-    built = report.build_report(
-        task="classify", model=args.model, base_model=info.get("base_model"),
-        data_path=args.data, rows=rows, seed=info.get("recipe", {}).get("seed"),
-        metrics=metrics, examples=examples)
-    json_path, md_path = report.write(built, args.output)
     print(f"accuracy {metrics['accuracy']:.4f}  macro-F1 {metrics['macro_f1']:.4f}  "
           f"ROC AUC {metrics['roc_auc']:.4f}  ({metrics['n']} rows)")
-    print(f"wrote {json_path} and {md_path}")
+    _write_report(args, "classify", info, rows, metrics, examples)
 
 
 # ---- compare ------------------------------------------------------------------------------
