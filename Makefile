@@ -6,7 +6,11 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed
 
-.PHONY: site test kit bench lint lock exercises release clean
+.PHONY: help site test test-fast kit bench lint lock exercises release clean
+
+## help: list the targets
+help:
+	@grep -E '^## [a-z-]+:' $(MAKEFILE_LIST) | sed 's/^## /  /'
 
 # The environment: exact versions from requirements/lock.txt, the course packages editable.
 $(STAMP): pyproject.toml requirements/lock.txt
@@ -58,6 +62,10 @@ $(VENDOR_JS): Makefile
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
+## test-fast: the tests not marked slow (an author's edit-test loop)
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -m "not slow" -q
+
 ## bench: print performance figures (kit build, site build, training throughput, grading)
 bench: kit
 	$(BIN)/python tests/bench/run_all.py
@@ -78,8 +86,10 @@ lock: $(STAMP)
 	  $(BIN)/pip freeze --exclude-editable | sed 's/+cpu$$//' | sort -f; } > requirements/lock.txt.tmp
 	mv requirements/lock.txt.tmp requirements/lock.txt
 
+## lint: ruff on the Python packages and tests
 lint: $(STAMP)
 	$(BIN)/ruff check book autograde solutions tests
 
+## clean: remove build outputs (_build) and the pytest cache
 clean:
 	rm -rf _build .pytest_cache
