@@ -35,6 +35,7 @@ from transformers import (
     Trainer,
     TrainingArguments,
 )
+from transformers.trainer_utils import get_last_checkpoint
 
 from book.models import load_sequence_classifier
 from book.pipeline.metrics import classification_report, softmax
@@ -387,9 +388,8 @@ def finetune(
     seed_everything(recipe.seed)
     args = training_arguments(recipe, checkpoints, plan["lr"], progress=progress)
     trainer = build_trainer(model, tokenizer, train_tok, val_tok, args, recipe.patience)
-    saved = sorted(checkpoints.glob("checkpoint-*"), key=lambda p: int(p.name.split("-")[1]))
-    last = saved[-1] if resume and saved else None
-    trainer.train(resume_from_checkpoint=str(last) if last else None)
+    last = get_last_checkpoint(checkpoints) if resume and checkpoints.is_dir() else None
+    trainer.train(resume_from_checkpoint=last)
     history = [{k: v for k, v in entry.items() if k.startswith("eval_") or k == "epoch"}
                for entry in trainer.state.log_history if "eval_macro_f1" in entry]
     best = max(history, key=lambda h: h["eval_macro_f1"])
@@ -397,7 +397,7 @@ def finetune(
         lr=plan["lr"], max_length=plan["max_length"],
         truncated_share=float((lengths > plan["max_length"]).mean()),
         epochs_run=float(trainer.state.epoch or 0), best_validation=best, history=history,
-        resumed_from=last.name if last else None,
+        resumed_from=Path(last).name if last else None,
     )
     save(trainer.model, tokenizer, output_dir, {
         "task": "classify", "base_model": base_model, "labels": names,

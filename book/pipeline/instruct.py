@@ -36,6 +36,7 @@ from transformers import (
     Trainer,
     TrainingArguments,
 )
+from transformers.trainer_utils import get_last_checkpoint
 
 from book.models import load_causal_lm
 from book.pipeline.classify import RUN_FILE, run_info
@@ -294,9 +295,8 @@ def finetune(train_rows: Sequence[dict[str, Any]], validation_rows: Sequence[dic
         data_collator=PaddingCollator(tokenizer), processing_class=tokenizer,
         callbacks=[EarlyStoppingCallback(early_stopping_patience=recipe.patience)],
     )
-    saved = sorted(checkpoints.glob("checkpoint-*"), key=lambda p: int(p.name.split("-")[1]))
-    last = saved[-1] if resume and saved else None
-    trainer.train(resume_from_checkpoint=str(last) if last else None)
+    last = get_last_checkpoint(checkpoints) if resume and checkpoints.is_dir() else None
+    trainer.train(resume_from_checkpoint=last)
     history = [{"epoch": h["epoch"], "eval_loss": h["eval_loss"]}
                for h in trainer.state.log_history if "eval_loss" in h]
     trainer.model.save_pretrained(output_dir)
@@ -305,7 +305,7 @@ def finetune(train_rows: Sequence[dict[str, Any]], validation_rows: Sequence[dic
             "template": "alpaca-headers", "max_length": max_length, "recipe": asdict(recipe),
             "trainable_parameters": params.trainable, "total_parameters": params.total,
             "epochs_run": float(trainer.state.epoch or 0), "history": history,
-            "resumed_from": last.name if last else None, **(extra_info or {})}
+            "resumed_from": Path(last).name if last else None, **(extra_info or {})}
     (output_dir / RUN_FILE).write_text(json.dumps(info, indent=2) + "\n")
     return info
 
