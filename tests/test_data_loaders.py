@@ -134,7 +134,8 @@ def test_build_kit_datasets_roundtrip(kit_cache: Path) -> None:
     json.dumps(manifest)  # JSON-able
     assert manifest["seed"] == 0
     entries = manifest["datasets"]
-    assert set(entries) == {"reviews", "reviews_restaurant", "unlabeled_restaurant"}
+    assert set(entries) == {"reviews", "reviews_restaurant", "unlabeled_restaurant",
+                            "instructions", "facts"}
     assert {s: e["rows"] for s, e in entries["reviews"]["splits"].items()} == {
         "train": 2000, "validation": 500, "test": 1000}
 

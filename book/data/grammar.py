@@ -161,8 +161,8 @@ class SentenceSampler:
         if phenomenon in ("contrast", "contrast_negation"):
             text = self._contrast(sentiment, negated=phenomenon == "contrast_negation")
         else:
-            subject = self._subject()
-            text = self._clause(
+            subject = self.subject()
+            text = self.clause(
                 subject,
                 sentiment,
                 negate=phenomenon == "negation",
@@ -171,13 +171,14 @@ class SentenceSampler:
             ).render()
         return text[0].upper() + text[1:] + "."
 
-    def _subject(self, other_than: Subject | None = None) -> Subject:
+    def subject(self, other_than: Subject | None = None) -> Subject:
+        """A random subject of the lexicon (not ``other_than``)."""
         while True:
             subject = self.rng.choice(self.rng.choice(self.lex.aspects).subjects)
             if subject != other_than:
                 return subject
 
-    def _clause(
+    def clause(
         self,
         subject: Subject,
         sentiment: int,
@@ -186,6 +187,7 @@ class SentenceSampler:
         intensify: bool,
         elided: bool = False,
     ) -> Clause:
+        """One clause about ``subject`` whose composed sentiment is ``sentiment``."""
         rng = self.rng
         aspect = next(a for a in self.lex.aspects if subject in a.subjects)
         polarity = -sentiment if negate else sentiment
@@ -213,12 +215,12 @@ class SentenceSampler:
         neg_main, neg_lose = (
             rng.choice(((True, False), (False, True), (True, True))) if negated else (False, False)
         )
-        main_subject = self._subject()
+        main_subject = self.subject()
         elided = rng.random() < ELLIPSIS_PROBABILITY
-        lose_subject = main_subject if elided else self._subject(other_than=main_subject)
-        lose = self._clause(lose_subject, -sentiment, negate=neg_lose,
+        lose_subject = main_subject if elided else self.subject(other_than=main_subject)
+        lose = self.clause(lose_subject, -sentiment, negate=neg_lose,
                             intensify=rng.random() < INTENSIFY_IN_CONTRAST)
-        main = self._clause(main_subject, sentiment, negate=neg_main,
+        main = self.clause(main_subject, sentiment, negate=neg_main,
                             intensify=rng.random() < INTENSIFY_IN_CONTRAST, elided=elided)
         template = ELLIPSIS_TEMPLATE if elided else rng.choice(CONTRAST_TEMPLATES)
         return template.format(lose=lose.render(), main=main.render())

@@ -14,6 +14,12 @@ What is written under ``target`` (the kit's ``datasets`` folder):
     LM never saw, for the domain-adaptive pre-training chapter.
 ``unlabeled_restaurant``
     5000 unlabeled restaurant reviews to continue pre-training on (DAPT).
+``instructions``
+    instruction data in five trained task families and one held-out family
+    (:mod:`book.data.instructions`), 300/50/100 rows per family, for instruction tuning.
+``facts``
+    36 "which team owns which service" facts, 24 of them to train on, for fine-tuning vs
+    retrieval.
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ from pathlib import Path
 from datasets import Dataset, DatasetDict
 
 from book.data.corpus import unlabeled_reviews
+from book.data.instructions import make_facts, make_instructions
 from book.data.lexicons import DAPT_DOMAIN
 from book.data.reviews import make_review_splits
 
@@ -35,11 +42,10 @@ N_UNLABELED_RESTAURANT = 5000
 
 
 def rows_sha256(ds: Dataset) -> str:
-    """SHA-256 over the rows' ``text`` (and ``label`` where present), in order."""
+    """SHA-256 over the rows (every column, in order)."""
     digest = hashlib.sha256()
-    labels = ds["label"] if "label" in ds.column_names else [None] * len(ds)
-    for text, label in zip(ds["text"], labels, strict=True):
-        digest.update(json.dumps([text, label]).encode("utf-8") + b"\n")
+    for row in ds:
+        digest.update(json.dumps(row, sort_keys=True).encode("utf-8") + b"\n")
     return digest.hexdigest()
 
 
@@ -77,6 +83,8 @@ def build_kit_datasets(target: Path, seed: int = 0) -> dict:
             unlabeled_reviews(N_UNLABELED_RESTAURANT, domains=(DAPT_DOMAIN,), seed=seed),
             {"domain": DAPT_DOMAIN},
         ),
+        "instructions": (make_instructions(seed=seed), {"task": "instruct"}),
+        "facts": (make_facts(seed=seed), {"task": "instruct"}),
     }
     manifest = {}
     for name, (data, info) in built.items():

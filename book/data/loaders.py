@@ -62,10 +62,8 @@ def kit_datasets_dir() -> Path:
 
 def load_from_kit(name: str) -> DatasetDict:
     """The kit's ``save_to_disk`` copy of ``name``, checked against the course schema."""
+    data = _load_kit_folder(name)
     path = kit_datasets_dir() / name
-    if not path.is_dir():
-        raise FileNotFoundError(f"offline dataset {name!r} not found at {path}: {KIT_BUILD_HINT}")
-    data = datasets.load_from_disk(str(path))
     if not isinstance(data, DatasetDict):
         raise ValueError(f"{path}: expected a DatasetDict with splits; found {type(data).__name__}")
     check_classification(data, where=str(path))
@@ -110,6 +108,28 @@ def load_from_hub(spec: HubSpec) -> DatasetDict:
     data = DatasetDict(train=train, validation=validation, test=normalise(spec.test_split))
     check_classification(data, where=spec.hub_id)
     return data
+
+
+def load_instructions() -> DatasetDict:
+    """The kit's instruction data (:mod:`book.data.instructions`): train, validation, test and
+    test_heldout, with columns instruction, input, output, family, domain, meta.
+
+    The same in both sources: it is course data (task families with exact answers), not a
+    stand-in for a hub dataset; with ``FTCOURSE_SOURCE=hub`` only the models change.
+    """
+    return _load_kit_folder("instructions")
+
+
+def load_facts() -> datasets.Dataset:
+    """The kit's facts set: service, team, fact, trained (see :func:`load_instructions`)."""
+    return _load_kit_folder("facts")
+
+
+def _load_kit_folder(name: str):
+    path = kit_datasets_dir() / name
+    if not path.is_dir():
+        raise FileNotFoundError(f"offline dataset {name!r} not found at {path}: {KIT_BUILD_HINT}")
+    return datasets.load_from_disk(str(path))
 
 
 def load_classification(name: str = "reviews", source: config.Source | None = None) -> DatasetDict:
