@@ -51,6 +51,22 @@ about 30 tokens: the kit model has 128 positions. With no input, the Input secti
 as Alpaca does."""
 PROMPT_NO_INPUT = "### Instruction:\n{instruction}\n\n### Response:\n"
 
+ALPACA_CHAT_TEMPLATE = (
+    "{% for message in messages %}"
+    "{% if message['role'] == 'user' %}"
+    "### Instruction:\n{{ message['content'] }}\n\n"
+    "{% if message.get('input') %}### Input:\n{{ message['input'] }}\n\n{% endif %}"
+    "{% elif message['role'] == 'assistant' %}"
+    "### Response:\n{{ message['content'] }}{{ eos_token }}"
+    "{% endif %}{% endfor %}"
+    "{% if add_generation_prompt %}### Response:\n{% endif %}"
+)
+"""The same format as a chat template (Jinja), the way instruction-tuned models ship theirs in
+``tokenizer_config.json``: a user message (with an optional ``input`` field) renders as the
+prompt, ``add_generation_prompt=True`` adds the response header, and an assistant message
+ends with EOS. :func:`finetune` saves it with the tokenizer, so
+``tokenizer.apply_chat_template`` works on a tuned model's folder."""
+
 INSTRUCT_FIELDS = {"instruction": (str,), "input": (str,), "output": (str,)}
 """What a JSONL row of instruction data must have (``input`` may be the empty string)."""
 
@@ -63,9 +79,10 @@ def format_prompt(instruction: str, input: str = "") -> str:
 
 
 def build_example(tokenizer: PreTrainedTokenizerBase, prompt: str, response: str,
-                  max_length: int) -> dict[str, list[int]]:
+                  max_length: int, *, mask_prompt: bool = True) -> dict[str, list[int]]:
     """``input_ids`` = prompt + response + EOS, ``labels`` = ``-100`` on the prompt, the ids on
-    the response and EOS.
+    the response and EOS (``mask_prompt=False``: the ids on the prompt too, the pitfall
+    Chapter 7 measures).
 
     The prompt and the response are tokenized separately and concatenated, so the boundary is
     exact (tokenizing the joined string can merge the last prompt token with the first
@@ -76,8 +93,8 @@ def build_example(tokenizer: PreTrainedTokenizerBase, prompt: str, response: str
     response_ids = tokenizer(response, add_special_tokens=False)["input_ids"]
     response_ids = [*response_ids, tokenizer.eos_token_id][:max_length]
     prompt_ids = prompt_ids[max(0, len(prompt_ids) + len(response_ids) - max_length):]
-    return {"input_ids": prompt_ids + response_ids,
-            "labels": [IGNORE_INDEX] * len(prompt_ids) + response_ids}
+    prompt_labels = [IGNORE_INDEX] * len(prompt_ids) if mask_prompt else prompt_ids
+    return {"input_ids": prompt_ids + response_ids, "labels": prompt_labels + response_ids}
 
 
 @dataclass
@@ -134,12 +151,14 @@ def success(response: str, reference: str) -> bool:
 @torch.no_grad()
 def generate(model, tokenizer: PreTrainedTokenizerBase, prompts: Sequence[str], *,
              max_new_tokens: int = 16, batch_size: int = 32, do_sample: bool = False,
-             temperature: float = 1.0, top_p: float = 1.0, seed: int = 0) -> list[dict[str, Any]]:
+             temperature: float = 1.0, top_p: float = 1.0, seed: int = 0,
+             stop_at_eos: bool = True) -> list[dict[str, Any]]:
     """The model's response to each prompt: ``{"response", "new_tokens", "seconds"}``.
 
     Prompts are padded on the **left**, so every row's last real token is at the same position
     and the new tokens follow it directly. Generation stops at EOS (``eos_token_id``) or after
-    ``max_new_tokens``. Greedy unless ``do_sample``. A prompt longer than the model's positions
+    ``max_new_tokens`` (``stop_at_eos=False``: only at ``max_new_tokens``, to show what EOS is
+    for). Greedy unless ``do_sample``. A prompt longer than the model's positions
     leave room for is cut from the left: its end ("### Response:") must stay.
     """
     model.eval()
@@ -156,13 +175,14 @@ def generate(model, tokenizer: PreTrainedTokenizerBase, prompts: Sequence[str], 
                               truncation=room is not None, max_length=room)
             began = time.perf_counter()
             sampling = {"temperature": temperature, "top_p": top_p} if do_sample else {}
+            stop = tokenizer.eos_token_id if stop_at_eos else []
             out = model.generate(**batch, max_new_tokens=max_new_tokens, do_sample=do_sample,
-                                 pad_token_id=tokenizer.pad_token_id,
-                                 eos_token_id=tokenizer.eos_token_id, **sampling)
+                                 pad_token_id=tokenizer.pad_token_id, eos_token_id=stop,
+                                 **sampling)
             seconds = (time.perf_counter() - began) / len(chunk)
             for row in out[:, batch["input_ids"].shape[1]:]:
                 ids = row.tolist()
-                if tokenizer.eos_token_id in ids:
+                if stop_at_eos and tokenizer.eos_token_id in ids:
                     ids = ids[:ids.index(tokenizer.eos_token_id)]
                 ids = [i for i in ids if i != tokenizer.pad_token_id]
                 results.append({"response": tokenizer.decode(ids, skip_special_tokens=True),
@@ -228,12 +248,12 @@ class InstructRecipe:
 
 
 def to_examples(rows: Sequence[dict[str, Any]], tokenizer: PreTrainedTokenizerBase,
-                max_length: int):
+                max_length: int, *, mask_prompt: bool = True):
     """A ``datasets.Dataset`` of :func:`build_example` outputs, one per row."""
     from datasets import Dataset
 
     built = [build_example(tokenizer, format_prompt(r["instruction"], r["input"]), r["output"],
-                           max_length) for r in rows]
+                           max_length, mask_prompt=mask_prompt) for r in rows]
     return Dataset.from_list(built)
 
 
@@ -300,6 +320,8 @@ def finetune(train_rows: Sequence[dict[str, Any]], validation_rows: Sequence[dic
     history = [{"epoch": h["epoch"], "eval_loss": h["eval_loss"]}
                for h in trainer.state.log_history if "eval_loss" in h]
     trainer.model.save_pretrained(output_dir)
+    if tokenizer.chat_template is None:
+        tokenizer.chat_template = ALPACA_CHAT_TEMPLATE
     tokenizer.save_pretrained(output_dir)
     info = {"task": "instruct", "base_model": base_model, "method": recipe.method,
             "template": "alpaca-headers", "max_length": max_length, "recipe": asdict(recipe),
