@@ -99,7 +99,7 @@ def test_hub_sst2_schema_is_normalised(tmp_path: Path, hf_cache: None,
     data = load_classification("reviews")
     assert list(data) == ["train", "validation", "test"]
     for ds in data.values():
-        assert ds.column_names == ["text", "label"]
+        assert ds.column_names == ["text", "label", "phenomenon"]  # phenomenon: by rule
         assert ds.features["label"] == ClassLabel(names=["negative", "positive"])
     # SST-2's labeled validation split becomes our test split; the unlabeled test is unused
     assert data["test"]["text"] == sentences[20:26]

@@ -16,6 +16,7 @@ import datasets
 from datasets import DatasetDict
 
 from book import config
+from book.data.phenomena import tag_phenomenon
 from book.data.schema import LABEL, check_classification
 
 VALIDATION_SEED = 0
@@ -96,6 +97,8 @@ def load_from_hub(spec: HubSpec) -> DatasetDict:
         )
         ds = ds.filter(lambda labels: [y in (0, 1) for y in labels], input_columns="label",
                        batched=True)
+        ds = ds.map(lambda texts: {"phenomenon": [tag_phenomenon(t) for t in texts]},
+                    input_columns="text", batched=True)
         return ds.cast_column("label", LABEL)
 
     train = normalise("train")
@@ -136,8 +139,9 @@ def load_classification(name: str = "reviews", source: config.Source | None = No
     """Train/validation/test splits of ``name`` with columns ``text`` and ``label``.
 
     ``source``: ``"offline"`` (the kit) or ``"hub"``; ``None`` follows ``FTCOURSE_SOURCE``.
-    Offline splits carry extra columns (``phenomenon``, ``domain``, ``noisy``); hub splits
-    have exactly ``text`` and ``label``.
+    Both carry ``phenomenon``: offline the grammar's own, on the hub tagged by rule
+    (:func:`book.data.phenomena.tag_phenomenon`), so per-phenomenon tables work on either.
+    Offline splits also have ``domain`` and ``noisy``.
     """
     if name not in HUB_DATASETS:
         raise ValueError(f"name must be one of {sorted(HUB_DATASETS)}; found {name!r}")
