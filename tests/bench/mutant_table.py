@@ -17,7 +17,8 @@ from exercise_harness import grade_mutant, mutant_paths  # noqa: E402
 from autograde.assign_grade import grade_file, score  # noqa: E402
 from autograde.exercise import solutions_dir  # noqa: E402
 
-for ex in ["lr_finder", "early_stopping", "focal_loss", "lora_layer", "classify_pipeline"]:
+for ex in ["lr_finder", "early_stopping", "focal_loss", "lora_layer", "classify_pipeline",
+           "instruct_data"]:
     ref = grade_file(ex, solutions_dir() / f"{ex}.py")
     total = sum(r.max_points for r in ref)
     print(f"{ex}: reference {score(ref):g}/{total:g}")
