@@ -7,6 +7,7 @@ The tiny kit's model learns little in two epochs; these tests prove the pipeline
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import signal
@@ -351,6 +352,16 @@ def adapter(tmp_path_factory, instruct_files, env) -> Path:
                      "--output", out, "--epochs", "1", env=env)
     assert done.returncode == 0, done.stderr
     assert "lora:" in done.stdout and "the adapter" in done.stdout
+    assert "best validation loss" in done.stdout
+    return out
+
+
+@pytest.fixture(scope="module")
+def full_model(tmp_path_factory, instruct_files, env) -> Path:
+    out = tmp_path_factory.mktemp("runs") / "full"
+    assert cli.main(["finetune", "--task", "instruct", "--method", "full", "--base-model",
+                     "course-lm", "--train", str(instruct_files["train"]), "--output", str(out),
+                     "--epochs", "1"]) == 0
     return out
 
 
@@ -358,45 +369,213 @@ def test_instruct_lora_saves_an_adapter_and_its_run_info(adapter):
     info = json.loads((adapter / "ftcourse.json").read_text())
     assert info["task"] == "instruct" and info["method"] == "lora"
     assert info["base_model"] == "course-lm" and info["template"] == "alpaca-headers"
+    assert info["source"] == "offline" and info["recipe"]["rank"] == 8
     assert 0 < info["trainable_parameters"] < info["total_parameters"]
     assert (adapter / "adapter_config.json").is_file()
     assert not (adapter / "model.safetensors").exists()  # the adapter only
+    assert not (adapter / "checkpoints").exists()
 
 
-def test_instruct_evaluate_a_folder_and_a_base_model_name(adapter, instruct_files, tmp_path,
-                                                          ftcourse):
-    for model, path in ((adapter, tmp_path / "tuned.json"), ("course-lm", tmp_path / "base.json")):
-        done = ftcourse("evaluate", "--model", model, "--data", instruct_files["test"],
-                        "--output", path, "--max-new-tokens", "4")
-        assert done.returncode == 0, done.stderr
-        metrics = json.loads(path.read_text())["metrics"]
-        assert {"exact_match", "success_rate", "mean_latency_s", "mean_new_tokens"} <= set(metrics)
-        assert 0 <= metrics["exact_match"] <= metrics["success_rate"] <= 1
-    done = ftcourse("compare", tmp_path / "base.json", tmp_path / "tuned.json")
-    assert done.returncode == 0 and "exact_match" in done.stdout and "paired" in done.stdout
+def test_instruct_full_fine_tuning_saves_the_whole_model(full_model):
+    info = json.loads((full_model / "ftcourse.json").read_text())
+    assert info["method"] == "full" and info["trainable_parameters"] == info["total_parameters"]
+    assert (full_model / "model.safetensors").is_file()
+    assert not (full_model / "adapter_config.json").exists()
+
+
+def evaluate(ftcourse, model, data, path) -> dict:
+    done = ftcourse("evaluate", "--model", model, "--data", data, "--output", path,
+                    "--max-new-tokens", "4")
+    assert done.returncode == 0, done.stderr
+    assert "exact match" in done.stdout
+    return json.loads(Path(path).read_text())
+
+
+@pytest.mark.parametrize("model", ["adapter", "full_model", "course-lm", "kit-lm"])
+def test_instruct_evaluate_a_run_folder_a_role_and_a_registry_name(model, instruct_files,
+                                                                  tmp_path, ftcourse, request):
+    target = request.getfixturevalue(model) if model in ("adapter", "full_model") else model
+    report = evaluate(ftcourse, target, instruct_files["test"], tmp_path / "r.json")
+    metrics = report["metrics"]
+    assert {"exact_match", "success_rate", "mean_latency_s", "mean_new_tokens"} <= set(metrics)
+    assert 0 <= metrics["exact_match"] <= metrics["success_rate"] <= 1
+    assert metrics["mean_latency_s"] > 0 and 0 <= metrics["mean_new_tokens"] <= 4
+    assert report["task"] == "instruct" and len(report["examples"]) == metrics["n"] == 12
+    assert report["base_model"] == "course-lm" if model in ("adapter", "full_model") else model
+    markdown = (tmp_path / "r.md").read_text()
+    assert "| exact_match |" in markdown and "| mean_latency_s |" in markdown
+
+
+def test_instruct_compare_is_paired_and_names_a_winner_only_outside_the_noise(
+        adapter, instruct_files, tmp_path, ftcourse):
+    base = evaluate(ftcourse, "course-lm", instruct_files["test"], tmp_path / "base.json")
+    evaluate(ftcourse, "kit-lm", instruct_files["test"], tmp_path / "kit.json")
+    evaluate(ftcourse, adapter, instruct_files["test"], tmp_path / "tuned.json")
+    done = ftcourse("compare", tmp_path / "base.json", tmp_path / "tuned.json",
+                    "--output", tmp_path / "cmp.md")
+    assert done.returncode == 0, done.stderr
+    assert "paired (both scored the same rows)" in done.stdout
+    assert "| exact_match |" in done.stdout and "| success_rate |" in done.stdout
+    assert "mean_latency_s A" in (tmp_path / "cmp.md").read_text()
+    same = ftcourse("compare", tmp_path / "base.json", tmp_path / "kit.json")  # one model
+    assert same.returncode == 0 and same.stdout.count("no clear winner") == 2
+    for flag, name in ((False, "wrong.json"), (True, "right.json")):  # every answer, same rows
+        for example in base["examples"]:
+            example["exact_match"] = example["success"] = flag
+        (tmp_path / name).write_text(json.dumps(base))
+    done = ftcourse("compare", tmp_path / "wrong.json", tmp_path / "right.json")
+    row = next(line for line in done.stdout.splitlines() if line.startswith("| exact_match"))
+    assert row.rstrip().endswith("| B |")
+    base["task"] = "classify"
+    (tmp_path / "other.json").write_text(json.dumps(base))
+    done = ftcourse("compare", tmp_path / "tuned.json", tmp_path / "other.json")
+    assert done.returncode == 2 and "different tasks" in done.stderr
 
 
 def test_query_answers_from_an_argument_and_from_stdin(adapter, env):
     done = run_child("query", "--model", adapter, "--max-new-tokens", "3",
                      "Is this review positive or negative? The build is fast.", env=env)
     assert done.returncode == 0, done.stderr
-    child = subprocess.run([sys.executable, "-m", "book.pipeline.cli", "query", "--model",
-                            str(adapter), "--max-new-tokens", "3"], input="Say something.",
-                           capture_output=True, text=True, env=env, timeout=300)
-    assert child.returncode == 0, child.stderr
-    empty = subprocess.run([sys.executable, "-m", "book.pipeline.cli", "query", "--model",
-                            str(adapter)], input="  ", capture_output=True, text=True, env=env,
-                           timeout=300)
+    for args in ([], ["-"]):
+        child = subprocess.run([sys.executable, "-m", "book.pipeline.cli", "query", "--model",
+                                str(adapter), "--max-new-tokens", "3", *args],
+                               input="Say something.", capture_output=True, text=True, env=env,
+                               timeout=300)
+        assert child.returncode == 0, child.stderr
+
+
+@pytest.mark.parametrize("model", ["adapter", "full_model", "course-lm"])
+def test_query_wraps_the_instruction_in_the_training_template(model, ftcourse, monkeypatch,
+                                                             request):
+    from book.pipeline import instruct
+
+    target = request.getfixturevalue(model) if model != "course-lm" else model
+    seen: list[str] = []
+    original = instruct.generate
+
+    def spy(model, tokenizer, prompts, **kwargs):
+        seen.extend(prompts)
+        return original(model, tokenizer, prompts, **kwargs)
+
+    monkeypatch.setattr(instruct, "generate", spy)
+    monkeypatch.setattr("sys.stdin", io.StringIO("  Is this review positive or negative?\n"))
+    done = ftcourse("query", "--model", target, "--input", "The docs are clear.",
+                    "--max-new-tokens", "3", "-")
+    assert done.returncode == 0, done.stderr
+    assert seen == [instruct.format_prompt("Is this review positive or negative?",
+                                           "The docs are clear.")]
+    assert done.stdout.endswith("\n") and len(done.stdout.splitlines()) <= 4
+    monkeypatch.setattr("sys.stdin", io.StringIO("  "))
+    empty = ftcourse("query", "--model", target)
     assert empty.returncode == 2 and "no prompt" in empty.stderr
 
 
-def test_instruct_rows_missing_a_field_are_named(env, tmp_path, ftcourse):
+def test_serve_command_answers_instructions(adapter, monkeypatch):
+    """``ftcourse serve`` builds the app that uvicorn would run; FastAPI's test client asks it."""
+    import uvicorn
+    from fastapi.testclient import TestClient
+
+    served = {}
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kwargs: served.update(app=app, **kwargs))
+    assert cli.main(["serve", str(adapter), "--port", "8123", "--max-new-tokens", "3"]) == 0
+    assert served["port"] == 8123
+    with TestClient(served["app"]) as client:
+        health = client.get("/").json()
+        assert health["status"] == "ok" and health["task"] == "instruct"
+        answer = client.post("/predict", json={"text": "Is it good? The docs are clear."})
+        assert answer.status_code == 200 and isinstance(answer.json()["response"], str)
+        assert client.post("/predict", json={"txt": "hi"}).status_code == 422
+
+
+def test_service_answers_instructions_over_http(adapter):
+    respond, info = cli._predictor(str(adapter), max_new_tokens=3)
+    app = serve.create_app(respond, {"model": "adapter", "task": info["task"]})
+    with serve.running(app) as url:
+        answer = httpx.post(f"{url}/predict", json={"text": "Is it good? The docs are clear."},
+                            timeout=60)
+    assert answer.status_code == 200 and isinstance(answer.json()["response"], str)
+
+
+def test_models_has_a_lora_column(ftcourse):
+    done = ftcourse("models")
+    assert done.returncode == 0
+    header, _, *rows = done.stdout.splitlines()[2:]
+    assert "LoRA GB" in header and header.index("run GB") < header.index("LoRA GB") \
+        < header.index("full FT GB")
+    gpt2 = next(row for row in rows if row.startswith("gpt2 "))
+    assert gpt2.split()[2:6] == ["124.44M", "0.498", "0.518", "1.991"]
+    assert "activations excluded" in done.stdout and "Hu et al. 2021" in done.stdout
+
+
+def test_models_shows_hub_ids_under_the_hub_source(ftcourse, monkeypatch):
+    monkeypatch.setenv("FTCOURSE_SOURCE", "hub")
+    done = ftcourse("models")
+    assert done.returncode == 0 and "source: hub" in done.stdout
+    assert "course-lm -> gpt2" in done.stdout and "HuggingFaceTB/SmolLM2-135M" in done.stdout
+
+
+# ---- instruction data: bad input ------------------------------------------------------------
+
+
+BAD_INSTRUCT_LINES = {
+    "not_json": ('{"instruction": "Say hi.", "input": "", "output": "hi"', "not valid JSON"),
+    "missing_input": ('{"instruction": "Say hi.", "output": "hi"}', "missing field 'input'"),
+    "missing_output": ('{"instruction": "Say hi.", "input": ""}', "missing field 'output'"),
+    "output_is_a_number": ('{"instruction": "Count.", "input": "", "output": 3}',
+                           "field 'output' must be a string"),
+    "input_is_null": ('{"instruction": "Say hi.", "input": null, "output": "hi"}',
+                      "field 'input' must be a string"),
+    "empty_instruction": ('{"instruction": " ", "input": "x", "output": "hi"}',
+                          "field 'instruction' is empty"),
+    "classify_row": ('{"text": "fine", "label": "positive"}', "missing field 'instruction'"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_INSTRUCT_LINES))
+def test_a_malformed_instruction_line_exits_2_with_file_and_line(case, instruct_files, tmp_path,
+                                                                 ftcourse):
+    line, expected = BAD_INSTRUCT_LINES[case]
+    good = instruct_files["train"].read_text().splitlines()
     bad = tmp_path / "bad.jsonl"
-    bad.write_text('{"instruction": "Say hi.", "input": "", "output": "hi"}\n'
-                   '{"instruction": "Say hi.", "output": "hi"}\n')
-    done = ftcourse("finetune", "--task", "instruct", "--base-model", "course-lm", "--train",
-                    bad, "--output", tmp_path / "out")
-    assert done.returncode == 2 and f"{bad}:2: missing field 'input'" in done.stderr
+    bad.write_text("\n".join([*good[:3], "", line, *good[3:8]]) + "\n")  # line 5
+    for args in (["finetune", "--task", "instruct", "--base-model", "course-lm", "--train", bad,
+                  "--output", tmp_path / "out"],
+                 ["finetune", "--task", "instruct", "--base-model", "course-lm", "--train",
+                  instruct_files["train"], "--eval", bad, "--output", tmp_path / "out"],
+                 ["evaluate", "--model", "course-lm", "--data", bad, "--output",
+                  tmp_path / "r.json"]):
+        done = ftcourse(*args)
+        assert done.returncode == 2, done.stdout
+        assert f"{bad}:5: " in done.stderr and expected in done.stderr
+        assert "Traceback" not in done.stderr
+    assert not (tmp_path / "r.json").exists()
+
+
+def test_instruct_rows_may_have_an_empty_input(tmp_path, ftcourse):
+    data = write_jsonl(tmp_path / "d.jsonl", [
+        {"instruction": "Name a Python module.", "input": "", "output": "json"},
+        {"instruction": "Is this review positive or negative?", "input": "It is slow.",
+         "output": "negative"}])
+    report = evaluate(ftcourse, "course-lm", data, tmp_path / "r.json")
+    assert report["metrics"]["n"] == 2
+
+
+def test_instruct_options_are_checked_before_anything_is_read(instruct_files, tmp_path,
+                                                              ftcourse):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "keep.txt").write_text("old")
+    done = ftcourse("finetune", "--task", "instruct", "--method", "full", "--rank", "4",
+                    "--base-model", "course-lm", "--train", instruct_files["train"], "--output",
+                    out, "--overwrite")
+    assert done.returncode == 2 and "--method full" in done.stderr
+    assert (out / "keep.txt").is_file()  # refused before --overwrite removed anything
+    done = ftcourse("finetune", "--task", "instruct", "--base-model", "distilbert", "--train",
+                    instruct_files["train"], "--output", tmp_path / "enc")
+    assert done.returncode == 2 and "encoder" in done.stderr and "Traceback" not in done.stderr
+    done = ftcourse("evaluate", "--model", "distilbert", "--data", instruct_files["test"],
+                    "--output", tmp_path / "r.json")
+    assert done.returncode == 2 and "encoder" in done.stderr
 
 
 def test_lora_options_are_refused_for_a_classifier(files, tmp_path, ftcourse):
@@ -405,21 +584,9 @@ def test_lora_options_are_refused_for_a_classifier(files, tmp_path, ftcourse):
     assert done.returncode == 2 and "--task instruct" in done.stderr
 
 
-def test_instruct_full_fine_tuning_saves_the_whole_model(instruct_files, tmp_path, ftcourse):
-    out = tmp_path / "full"
-    done = ftcourse("finetune", "--task", "instruct", "--method", "full", "--base-model",
-                    "course-lm", "--train", instruct_files["train"], "--output", out,
-                    "--epochs", "1")
-    assert done.returncode == 0, done.stderr
-    assert (out / "model.safetensors").is_file() and not (out / "adapter_config.json").exists()
-
-
-def test_service_answers_instructions(adapter):
-    from book.pipeline.cli import _predictor
-
-    respond, info = _predictor(str(adapter), max_new_tokens=3)
-    app = serve.create_app(respond, {"model": "adapter", "task": info["task"]})
-    with serve.running(app) as url:
-        answer = httpx.post(f"{url}/predict", json={"text": "Is it good? The docs are clear."},
-                            timeout=60)
-    assert answer.status_code == 200 and isinstance(answer.json()["response"], str)
+def test_an_adapter_is_not_put_on_another_sources_base_model(adapter, instruct_files, tmp_path,
+                                                              ftcourse, monkeypatch):
+    monkeypatch.setenv("FTCOURSE_SOURCE", "hub")  # course-lm would be GPT-2 small from the hub
+    done = ftcourse("evaluate", "--model", adapter, "--data", instruct_files["test"],
+                    "--output", tmp_path / "r.json")
+    assert done.returncode == 2 and "FTCOURSE_SOURCE=offline" in done.stderr

@@ -94,3 +94,64 @@ def test_batched_greedy_generation_matches_one_prompt_at_a_time(tokenizer):
         [{"instruction": "i", "input": "", "output": together[0]["response"]},
          {"instruction": "i", "input": "", "output": "something else"}], together)
     assert metrics["exact_match"] == 0.5 and metrics["n"] == 2 and examples[0]["exact_match"]
+
+
+# ---- what ``ftcourse`` reads and writes for instruction data (no model needed) -------------
+
+
+def test_instruction_rows_may_leave_input_empty_but_not_out(tmp_path):
+    from book.pipeline.cli import read_instructions
+    from book.pipeline.jsonl import InputError
+
+    good = tmp_path / "good.jsonl"
+    good.write_text('{"instruction": "Name a module.", "input": "", "output": "json"}\n\n'
+                    '{"instruction": "Sum.", "input": "1 2", "output": "3", "family": "x"}\n')
+    rows = read_instructions(good)
+    assert [r["input"] for r in rows] == ["", "1 2"] and rows[1]["family"] == "x"
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"instruction": "a", "input": "", "output": "b"}\n\n'
+                   + '{"instruction": "a", "output": "b"}\n' * 7)
+    with pytest.raises(InputError) as caught:
+        read_instructions(bad)
+    lines = str(caught.value).splitlines()
+    assert lines[0] == (f"{bad}:3: missing field 'input' (\"\" for none; found: instruction, "
+                        "output)")
+    assert lines[4].startswith(f"{bad}:7: ") and lines[5] == "... and 2 more bad lines"
+    bad.write_text('{"instruction": "a", "input": ["x"], "output": "b"}\n')
+    with pytest.raises(InputError, match=r"bad.jsonl:1: field 'input' must be a string"):
+        read_instructions(bad)
+
+
+def instruct_report(flags: list[bool], **metrics) -> dict:
+    examples = [{"instruction": "Say | it.", "input": "line one\nline two", "reference": "yes",
+                 "response": "yes" if ok else "no", "exact_match": ok, "success": ok,
+                 "new_tokens": 1, "family": "aspect" if i % 2 else "structured"}
+                for i, ok in enumerate(flags)]
+    return {"task": "instruct", "model": "m", "base_model": "course-lm",
+            "data": {"path": "d.jsonl", "rows": len(flags), "sha256": "0" * 64}, "seed": 0,
+            "versions": {"python": "3"}, "examples": examples,
+            "metrics": {"exact_match": sum(flags) / len(flags), "n": len(flags), **metrics}}
+
+
+def test_instruct_report_markdown_has_families_and_the_first_misses():
+    from book.pipeline import report
+
+    text = report.markdown(instruct_report([True, False, False, True, False, False, False,
+                                            False]))
+    assert "| aspect | 4 | 0.2500 | 0.2500 |" in text
+    assert "| structured | 4 | 0.2500 | 0.2500 |" in text
+    assert f"First {report.MISSES_SHOWN} of 6 answers that are not an exact match" in text
+    assert "| Say \\| it. | line one line two | yes | no |" in text  # one cell, one line
+
+
+def test_compare_of_instruct_reports_is_paired_and_shows_costs():
+    from book.pipeline import compare
+
+    a = instruct_report([False] * 40, mean_latency_s=0.02, mean_new_tokens=32.0)
+    b = instruct_report([True] * 30 + [False] * 10, mean_latency_s=0.001, mean_new_tokens=4.0)
+    rows = compare.compare(a, b)
+    assert [r["metric"] for r in rows] == ["exact_match", "success_rate"]
+    assert rows[0]["difference"] == pytest.approx(0.75) and rows[0]["winner"] == "B"
+    text = compare.markdown(a, b, rows)
+    assert "paired (both scored the same rows)" in text
+    assert "mean_latency_s A 0.0200, B 0.0010; mean_new_tokens A 32.0000, B 4.0000" in text

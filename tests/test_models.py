@@ -59,11 +59,14 @@ def test_registry_has_required_entries_with_consistent_numbers():
     assert gpt2.params == 124_439_808
     assert gpt2.inference_gb == pytest.approx(0.498, abs=1e-3)  # 4 bytes per parameter
     assert gpt2.finetune_gb == pytest.approx(1.991, abs=1e-3)  # 16 bytes per parameter
+    assert gpt2.lora_finetune_gb == pytest.approx(0.518, abs=1e-3)  # 4 + 1 % x 16 bytes
+    for spec in models.REGISTRY.values():  # LoRA saves the optimizer state, not the weights
+        assert spec.inference_gb < spec.lora_finetune_gb < spec.finetune_gb
     assert models.get("kit-lm").params == kit.get_preset("full").params()
     rows = models.registry_table()
     assert [r["name"] for r in rows] == list(models.REGISTRY)
-    assert {"hub_id", "params_millions", "cpu_ok", "inference_gb", "full_finetune_gb",
-            "offline_stand_in", "kind"} <= set(rows[0])
+    assert {"hub_id", "params_millions", "cpu_ok", "inference_gb", "lora_finetune_gb",
+            "full_finetune_gb", "offline_stand_in", "kind"} <= set(rows[0])
 
 
 def test_hub_source_resolves_to_hub_ids_without_loading(monkeypatch):

@@ -5,13 +5,16 @@
                       [--eval FILE.jsonl] --output DIR [--epochs N] [--lr X] [--seed S]
                       [--method lora|full] [--rank R] [--alpha A] [--resume] [--overwrite]
     ftcourse evaluate --model DIR|NAME --data FILE.jsonl --output FILE.json
-    ftcourse query --model DIR|NAME [PROMPT]        (the prompt on stdin if not given)
+    ftcourse query --model DIR|NAME [--input TEXT] [PROMPT | -]   (stdin if no PROMPT or -)
     ftcourse compare A.json B.json [--output REPORT.md]
-    ftcourse serve DIR [--port N] [--host H]
+    ftcourse serve DIR|NAME [--port N] [--host H]
 
 Rows are JSON objects, one per line: ``{"text": str, "label": str | int}`` to classify,
-``{"instruction": str, "input": str, "output": str}`` to instruction-tune. Everything calls
-``book.pipeline``, the same functions the chapters run cell by cell.
+``{"instruction": str, "input": str, "output": str}`` to instruction-tune (``input`` may be
+``""``). An instruction is always wrapped in the Alpaca-style template of
+:func:`book.pipeline.instruct.format_prompt`, the one ``finetune`` trains with, so a tuned
+folder and its untuned base model (a registry name or role) are asked the same way.
+Everything calls ``book.pipeline``, the same functions the chapters run cell by cell.
 
 Bad input never ends in a traceback: a malformed JSONL line prints ``FILE:LINE: what is wrong``,
 an unknown model lists the known names, an existing output folder is refused without
@@ -30,6 +33,8 @@ from pathlib import Path
 from typing import Any
 
 EXIT_USAGE = 2
+TEMPLATE = "alpaca-headers"
+"""The prompt template ``finetune`` records in a run's info (``format_prompt``'s)."""
 CLASSIFY_FIELDS = {"text": (str,), "label": (str, int)}
 VALIDATION_SHARE = 0.1
 """Without ``--eval``, this share of the training texts (whole duplicate groups) is held out."""
@@ -47,13 +52,20 @@ def cmd_models(args: argparse.Namespace) -> None:
 
     print(f"source: {config.source()} (set FTCOURSE_SOURCE=hub to load hub models)")
     print("roles: " + ", ".join(f"{role} -> {models.for_role(role)}" for role in models.ROLES))
-    header = f"{'name':<14} {'hub id':<36} {'params':>9} {'run GB':>7} {'full FT GB':>10}  CPU ok"
+    header = (f"{'name':<14} {'hub id':<36} {'params':>9} {'run GB':>7} {'LoRA GB':>8} "
+              f"{'full FT GB':>10}  CPU ok")
     print(header)
     print("-" * len(header))
     for row in models.registry_table():
         print(f"{row['name']:<14} {row['hub_id']:<36} {row['params_millions']:>8.2f}M "
-              f"{row['inference_gb']:>7.3f} {row['full_finetune_gb']:>10.3f}  "
-              f"{'yes' if row['cpu_ok'] else 'no'}")
+              f"{row['inference_gb']:>7.3f} {row['lora_finetune_gb']:>8.3f} "
+              f"{row['full_finetune_gb']:>10.3f}  {'yes' if row['cpu_ok'] else 'no'}")
+    print(f"GB, float32, activations excluded: run = weights ({models.BYTES_INFERENCE} bytes per "
+          f"parameter);\nLoRA = frozen weights + adapters of {models.LORA_SHARE:.0%} of the "
+          f"parameters, each with its gradient and AdamW\nmoments ({models.BYTES_FULL_FINETUNE} "
+          "bytes; Hu et al. 2021); full FT = weights, gradients and AdamW moments "
+          f"({models.BYTES_FULL_FINETUNE} bytes\nper parameter). CPU ok: full fine-tuning on a "
+          "laptop CPU is practical.")
 
 
 # ---- finetune ---------------------------------------------------------------------------------
@@ -86,6 +98,11 @@ def _check_model_name(name: str) -> None:
 
 def cmd_finetune(args: argparse.Namespace) -> None:
     _check_model_name(args.base_model)
+    if args.task == "classify" and (args.method or args.rank or args.alpha):
+        raise UsageError("--method, --rank and --alpha are for --task instruct; a classifier "
+                         "is fine-tuned in full")
+    if args.method == "full" and (args.rank or args.alpha):
+        raise UsageError("--rank and --alpha are LoRA's; --method full trains every weight")
     output = Path(args.output)
     _prepare_output(output, overwrite=args.overwrite, resume=args.resume)
     if args.task == "instruct":
@@ -94,35 +111,76 @@ def cmd_finetune(args: argparse.Namespace) -> None:
         _finetune_classify(args, output)
 
 
+def read_instructions(path: str) -> list[dict[str, Any]]:
+    """Instruction rows, checked like classification rows (``FILE:LINE: what``), except that
+    ``input`` may be ``""``: Alpaca leaves it empty when the instruction says it all, and
+    :func:`~book.pipeline.instruct.format_prompt` then leaves the Input section out.
+
+    ``jsonl.read_jsonl`` refuses every empty string, so ``input`` is checked here.
+    """
+    from book.pipeline import instruct, jsonl
+
+    required = {k: v for k, v in instruct.INSTRUCT_FIELDS.items() if k != "input"}
+    rows = jsonl.read_jsonl(path, required)
+    with open(path, encoding="utf-8", errors="replace") as handle:  # the lines read_jsonl kept
+        numbers = [n for n, line in enumerate(handle, start=1) if line.strip()]
+    problems = [f"{path}:{n}: missing field 'input' (\"\" for none; found: "
+                f"{', '.join(sorted(row))})" if "input" not in row else
+                f"{path}:{n}: field 'input' must be a string; found {json.dumps(row['input'])[:60]}"
+                for n, row in zip(numbers, rows, strict=True)
+                if not isinstance(row.get("input"), str)]
+    if len(problems) > jsonl.MAX_REPORTED:
+        problems[jsonl.MAX_REPORTED:] = [f"... and {len(problems) - jsonl.MAX_REPORTED} more "
+                                         "bad lines"]
+    if problems:
+        raise jsonl.InputError("\n".join(problems))
+    return rows
+
+
 def _instruct_key(row: dict[str, Any]) -> dict[str, Any]:
-    """The row with a ``text`` to deduplicate and split on: its instruction and input."""
-    return {**row, "text": row["instruction"] + "\n" + row["input"]}
+    """The row with a ``text`` to deduplicate and split on (its instruction and input) and a
+    ``label`` (its output), so that one prompt with two outputs counts as a conflict."""
+    return {**row, "text": row["instruction"] + "\n" + row["input"], "label": row["output"]}
 
 
 def _finetune_instruct(args: argparse.Namespace, output: Path) -> None:
-    from book.pipeline import instruct, jsonl, splits
+    from book.config import source
+    from book.pipeline import instruct, splits
 
-    train = splits.deduplicate([_instruct_key(r) for r in
-                                jsonl.read_jsonl(args.train, instruct.INSTRUCT_FIELDS)]).rows
+    dedup = splits.deduplicate([_instruct_key(r) for r in read_instructions(args.train)])
+    train = dedup.rows
+    print(f"train: {len(train)} rows from {args.train} ({dedup.dropped} duplicate prompts "
+          f"dropped, {dedup.conflicting} prompts with conflicting outputs)")
     if args.eval:
-        validation = [_instruct_key(r) for r in
-                      jsonl.read_jsonl(args.eval, instruct.INSTRUCT_FIELDS)]
+        validation = [_instruct_key(r) for r in read_instructions(args.eval)]
+        leaked = splits.overlap(train, validation)
+        if leaked:
+            print(f"warning: {leaked} validation rows repeat a training prompt; early stopping "
+                  "will favour memorisation", file=sys.stderr)
     else:
         train, validation = splits.group_split(train, [1 - VALIDATION_SHARE, VALIDATION_SHARE],
                                                seed=args.seed)
-    print(f"train: {len(train)} rows, validation: {len(validation)} rows")
+        print(f"validation: {len(validation)} rows held out of --train (no --eval given)")
     chosen = {k: v for k, v in (("epochs", args.epochs), ("batch_size", args.batch_size),
                                 ("rank", args.rank), ("alpha", args.alpha)) if v is not None}
     recipe = instruct.InstructRecipe(method=args.method or "lora", lr=args.lr, seed=args.seed,
                                      **chosen)
     start = time.perf_counter()
-    info = instruct.finetune(train, validation, args.base_model, output, recipe,
-                             resume=args.resume, progress=True,
-                             extra_info={"train_file": str(args.train)})
+    try:
+        info = instruct.finetune(train, validation, args.base_model, output, recipe,
+                                 resume=args.resume, progress=True,
+                                 extra_info={"train_file": str(args.train), "source": source()})
+    except ValueError as exc:  # e.g. an encoder as --base-model
+        raise UsageError(str(exc)) from None
     shutil.rmtree(output / "checkpoints", ignore_errors=True)
+    if info["resumed_from"]:
+        print(f"resumed from {info['resumed_from']}")
     print(f"{recipe.method}: {info['trainable_parameters']:,} of {info['total_parameters']:,} "
           f"parameters trained, learning rate {recipe.learning_rate():g}, "
           f"{info['epochs_run']:g} epochs, {time.perf_counter() - start:.0f} s")
+    if info["history"]:
+        best = min(info["history"], key=lambda h: h["eval_loss"])
+        print(f"best validation loss {best['eval_loss']:.4f} (epoch {best['epoch']:g})")
     print(f"saved to {output}" + (" (the adapter; the base model loads from --base-model)"
                                   if recipe.method == "lora" else ""))
 
@@ -147,9 +205,6 @@ def _finetune_classify(args: argparse.Namespace, output: Path) -> None:
         print(f"validation: {len(validation)} rows held out of --train (no --eval given)")
     if len(classify.label_names(train)) < 2:
         raise UsageError(f"{args.train}: every row has the same label; a classifier needs two")
-    if args.method or args.rank or args.alpha:
-        raise UsageError("--method, --rank and --alpha are for --task instruct; a classifier "
-                         "is fine-tuned in full")
     chosen = {k: v for k, v in (("epochs", args.epochs), ("batch_size", args.batch_size))
               if v is not None}
     recipe = classify.ClassifyRecipe(lr=args.lr, seed=args.seed, **chosen)
@@ -215,11 +270,35 @@ def _write_report(args: argparse.Namespace, task: str, info: dict[str, Any],
     print(f"wrote {json_path} and {md_path}")
 
 
-def _evaluate_instruct(args: argparse.Namespace) -> None:
-    from book.pipeline import instruct, jsonl
+def _load_instruct(model: str):
+    """``instruct.load``'s ``(model, tokenizer, info)``, after the checks that keep a traceback
+    (or a silently different base model) away."""
+    from book import config, models
+    from book.pipeline import instruct
 
-    rows = jsonl.read_jsonl(args.data, instruct.INSTRUCT_FIELDS)
-    model, tokenizer, info = instruct.load(args.model)
+    if Path(model).is_dir():
+        info = _saved_model(model)
+        if info.get("template", TEMPLATE) != TEMPLATE:
+            raise UsageError(f"--model {model}: tuned with the template {info['template']!r}; "
+                             f"ftcourse writes prompts only in {TEMPLATE!r}")
+        base, trained_on = info.get("base_model", ""), info.get("source")
+        if ((Path(model) / "adapter_config.json").is_file() and trained_on
+                and trained_on != config.source() and base != models.KIT_LM
+                and not Path(base).expanduser().is_dir()):
+            raise UsageError(f"--model {model}: a LoRA adapter for {base} as it loads with "
+                             f"FTCOURSE_SOURCE={trained_on}; under {config.source()} that name "
+                             f"is another model. Set FTCOURSE_SOURCE={trained_on}")
+    try:
+        return instruct.load(model)
+    except ValueError as exc:  # e.g. an encoder's name
+        raise UsageError(str(exc)) from None
+
+
+def _evaluate_instruct(args: argparse.Namespace) -> None:
+    from book.pipeline import instruct
+
+    rows = read_instructions(args.data)
+    model, tokenizer, info = _load_instruct(args.model)
     prompts = [instruct.format_prompt(r["instruction"], r["input"]) for r in rows]
     generated = instruct.generate(model, tokenizer, prompts, max_new_tokens=args.max_new_tokens)
     metrics, examples = instruct.score_responses(rows, generated)
@@ -311,10 +390,10 @@ def _predictor(model: str, max_new_tokens: int = 32):
         info = _saved_model(model)
         loaded, tokenizer, max_length = classify.load(model)
         return classify.predictor(loaded, tokenizer, max_length), info
-    loaded, tokenizer, info = instruct.load(model)
+    loaded, tokenizer, info = _load_instruct(model)
 
-    def respond(text: str) -> dict[str, Any]:
-        prompt = instruct.format_prompt(text)
+    def respond(text: str, input: str = "") -> dict[str, Any]:
+        prompt = instruct.format_prompt(text, input)
         out = instruct.generate(loaded, tokenizer, [prompt], max_new_tokens=max_new_tokens)[0]
         return {"response": out["response"]}
 
@@ -322,11 +401,14 @@ def _predictor(model: str, max_new_tokens: int = 32):
 
 
 def cmd_query(args: argparse.Namespace) -> None:
-    prompt = args.prompt if args.prompt is not None else sys.stdin.read()
+    prompt = sys.stdin.read() if args.prompt in (None, "-") else args.prompt
     if not prompt.strip():
         raise UsageError("no prompt: give it as an argument or on stdin")
-    respond, _ = _predictor(args.model, args.max_new_tokens)
-    answer = respond(prompt.strip())
+    respond, info = _predictor(args.model, args.max_new_tokens)
+    if args.input and info["task"] != "instruct":
+        raise UsageError("--input goes with an instruction-tuned model; a classifier reads "
+                         "only the text")
+    answer = respond(prompt.strip(), args.input) if args.input else respond(prompt.strip())
     print(answer["response"] if "response" in answer
           else f"{answer['label']}\t{answer['score']:.4f}")
 
@@ -336,7 +418,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
 
     from book.pipeline import serve
 
-    respond, info = _predictor(args.model)
+    respond, info = _predictor(args.model, args.max_new_tokens)
     app = serve.create_app(respond, {"model": Path(args.model).name, "task": info["task"],
                                      **({"labels": info["labels"]} if "labels" in info else {})})
     print(f"serving {args.model} on http://{args.host}:{args.port} (POST /predict, GET /)")
@@ -348,6 +430,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
 
 def _parser() -> argparse.ArgumentParser:
     from book.pipeline.classify import ClassifyRecipe
+    from book.pipeline.instruct import InstructRecipe
 
     parser = argparse.ArgumentParser(
         prog="ftcourse", description="Fine-tune, evaluate, compare and serve models on your own "
@@ -368,16 +451,23 @@ def _parser() -> argparse.ArgumentParser:
                     f"{VALIDATION_SHARE:.0%} of --train")
     ft.add_argument("--output", required=True, help="folder for the fine-tuned model")
     recipe = ClassifyRecipe()
+    tuning = InstructRecipe()
     ft.add_argument("--epochs", type=int, default=None, help="at most this many epochs (early "
-                    f"stopping usually ends sooner); default {recipe.epochs}")
-    ft.add_argument("--lr", type=float, default=None,
-                    help="learning rate; default: found by an LR range test")
-    ft.add_argument("--batch-size", type=int, default=None,
-                    help=f"examples per step; default {recipe.batch_size}")
+                    f"stopping usually ends sooner); default {recipe.epochs} (classify), "
+                    f"{tuning.epochs} (instruct)")
+    ft.add_argument("--lr", type=float, default=None, help="learning rate; default: found by an "
+                    "LR range test (classify), "
+                    f"{InstructRecipe(method='lora').learning_rate():g} (instruct, LoRA), "
+                    f"{InstructRecipe(method='full').learning_rate():g} (instruct, full)")
+    ft.add_argument("--batch-size", type=int, default=None, help="examples per step; default "
+                    f"{recipe.batch_size} (classify), {tuning.batch_size} (instruct)")
     ft.add_argument("--method", choices=["lora", "full"], default=None,
-                    help="instruct only: a LoRA adapter (default) or full fine-tuning")
-    ft.add_argument("--rank", type=int, default=None, help="instruct, LoRA: the rank r")
-    ft.add_argument("--alpha", type=int, default=None, help="instruct, LoRA: alpha")
+                    help="instruct only: a LoRA adapter (default; the output folder holds the "
+                    "adapter, and the base model loads under it) or full fine-tuning")
+    ft.add_argument("--rank", type=int, default=None,
+                    help=f"instruct, LoRA: the rank r (default {tuning.rank})")
+    ft.add_argument("--alpha", type=int, default=None,
+                    help=f"instruct, LoRA: alpha (default {tuning.alpha})")
     ft.add_argument("--seed", type=int, default=0)
     ft.add_argument("--resume", action="store_true", help="continue an interrupted run in "
                     "--output from its last checkpoint")
@@ -386,17 +476,27 @@ def _parser() -> argparse.ArgumentParser:
     ev = commands.add_parser("evaluate", help="score a model on labeled JSONL; write a JSON "
                              "report and a Markdown summary beside it")
     ev.add_argument("--model", required=True, help="a folder written by `ftcourse finetune`, "
-                    "or a base model's name (instruction data: the same prompts, untuned)")
+                    "or a base model's registry name or role (course-lm, kit-lm, gpt2...): "
+                    "instruction data in the same Alpaca-style prompts, untuned")
     ev.add_argument("--data", required=True, help="labeled rows (JSONL)")
     ev.add_argument("--output", required=True, help="the report's path (.json)")
     ev.add_argument("--max-new-tokens", type=int, default=32,
                     help="instruct: the longest answer generated (default 32)")
 
     qr = commands.add_parser("query", help="answer one prompt (an instruction is wrapped in "
-                             "the template the model was tuned with)")
-    qr.add_argument("--model", required=True, help="a folder written by `ftcourse finetune` "
-                    "or a base model's name")
-    qr.add_argument("prompt", nargs="?", default=None, help="default: read from stdin")
+                             "the template the model was tuned with)",
+                             description="Print a model's answer to one prompt. An instruction "
+                             "is wrapped in the template `ftcourse finetune` trains with "
+                             "(### Instruction / ### Input / ### Response, after Alpaca); a "
+                             "base model's registry name or role gets the same template, so "
+                             "the untuned model is asked the same way. A classifier's folder "
+                             "prints the label and its probability.")
+    qr.add_argument("--model", required=True, help="a folder written by `ftcourse finetune`, "
+                    "or a base model's registry name or role (same Alpaca template)")
+    qr.add_argument("prompt", nargs="?", default=None,
+                    help="the instruction (or text to classify); omitted or -: read from stdin")
+    qr.add_argument("--input", default="", help="instruct: the row's input (e.g. the review "
+                    "the instruction is about); default none")
     qr.add_argument("--max-new-tokens", type=int, default=32)
 
     cmp = commands.add_parser("compare", help="compare two reports of `ftcourse evaluate`")
@@ -405,7 +505,10 @@ def _parser() -> argparse.ArgumentParser:
     cmp.add_argument("--output", help="also write the comparison to this Markdown file")
 
     sv = commands.add_parser("serve", help="serve a fine-tuned model over HTTP (FastAPI)")
-    sv.add_argument("model", metavar="DIR", help="a folder written by `ftcourse finetune`")
+    sv.add_argument("model", metavar="DIR", help="a folder written by `ftcourse finetune` (a "
+                    "LoRA folder loads its base model under the adapter), or a base model's "
+                    "name")
+    sv.add_argument("--max-new-tokens", type=int, default=32, help="instruct: the longest answer")
     sv.add_argument("--port", type=int, default=8000)
     sv.add_argument("--host", default="127.0.0.1")
     return parser

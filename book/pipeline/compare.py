@@ -49,6 +49,10 @@ METRICS: dict[str, tuple[Callable[[list[dict[str, Any]]], dict[str, np.ndarray]]
 }
 """Per task: how to turn a report's examples into arrays, and each metric on a row subset."""
 
+COSTS = ("mean_latency_s", "mean_new_tokens")
+"""Shown side by side, not resampled: the price of an answer, not its quality (latency also
+depends on what else the machine was doing)."""
+
 
 class CompareError(ValueError):
     """The two reports cannot be compared; the message says why."""
@@ -106,4 +110,8 @@ def markdown(a: dict[str, Any], b: dict[str, Any], rows: list[dict[str, Any]],
     for r in rows:
         lines.append(f"| {r['metric']} | {r['A']:.4f} | {r['B']:.4f} | {r['difference']:+.4f} "
                      f"| [{r['ci_low']:+.4f}, {r['ci_high']:+.4f}] | {r['winner']} |")
+    costs = [k for k in COSTS if k in a["metrics"] and k in b["metrics"]]
+    if costs:
+        lines += ["", "Not resampled: " + "; ".join(
+            f"{k} A {a['metrics'][k]:.4f}, B {b['metrics'][k]:.4f}" for k in costs) + "."]
     return "\n".join(lines) + "\n"

@@ -18,6 +18,8 @@ from pathlib import Path
 from typing import Any
 
 LIBRARIES = ("torch", "transformers", "datasets", "peft", "scikit-learn", "numpy")
+MISSES_SHOWN = 5
+"""How many wrong answers the Markdown of an instruction report shows (the JSON has them all)."""
 
 
 def data_sha256(rows: Sequence[dict[str, Any]]) -> str:
@@ -62,8 +64,36 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
+def _cell(text: Any) -> str:
+    """``text`` as one Markdown table cell: one line, pipes escaped, long text cut."""
+    flat = " ".join(str(text).split()).replace("|", "\\|")
+    return flat if len(flat) <= 80 else flat[:79] + "…"
+
+
+def _instruct_sections(examples: list[dict[str, Any]]) -> list[str]:
+    """Per task family (when the rows name one) and the first answers that missed."""
+    lines = []
+    families = sorted({e["family"] for e in examples if "family" in e})
+    if families:
+        lines += ["", "| family | rows | exact match | success rate |", "| --- | --- | --- | --- |"]
+        for family in families:
+            rows = [e for e in examples if e.get("family") == family]
+            lines.append(f"| {family} | {len(rows)} | "
+                         f"{_fmt(sum(e['exact_match'] for e in rows) / len(rows))} | "
+                         f"{_fmt(sum(e['success'] for e in rows) / len(rows))} |")
+    misses = [e for e in examples if not e["exact_match"]]
+    if misses:
+        lines += ["", f"First {min(len(misses), MISSES_SHOWN)} of {len(misses)} answers that "
+                  "are not an exact match:", "",
+                  "| instruction | input | reference | response |", "| --- | --- | --- | --- |"]
+        lines += [f"| {_cell(e['instruction'])} | {_cell(e['input'])} | {_cell(e['reference'])} "
+                  f"| {_cell(e['response'])} |" for e in misses[:MISSES_SHOWN]]
+    return lines
+
+
 def markdown(report: dict[str, Any]) -> str:
-    """``report`` for people: provenance, headline metrics, per class, confusion."""
+    """``report`` for people: provenance, headline metrics; per class and confusion for a
+    classifier, per family and the first misses for instruction data."""
     metrics = report["metrics"]
     lines = [
         f"# Evaluation of `{report['model']}`", "",
@@ -89,6 +119,8 @@ def markdown(report: dict[str, Any]) -> str:
                   "| --- | " + " | ".join("---" for _ in names) + " |"]
         lines += [f"| {name} | " + " | ".join(str(c) for c in row) + " |"
                   for name, row in zip(names, metrics["confusion"], strict=True)]
+    if report["task"] == "instruct":
+        lines += _instruct_sections(report["examples"])
     return "\n".join(lines) + "\n"
 
 
