@@ -258,6 +258,18 @@ def test_overwrite_replaces_the_output(files, env, tmp_path, ftcourse):
     assert not (out / "stale.txt").exists() and (out / "ftcourse.json").is_file()
 
 
+def test_overwrite_with_bad_data_keeps_the_old_run(env, tmp_path, ftcourse):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "ftcourse.json").write_text("{}")
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"text": "fine", "label": "positive"}\n{"text": "cut sh\n')
+    done = ftcourse("finetune", "--task", "classify", "--base-model", "classifier-base",
+                    "--train", bad, "--output", out, "--overwrite", env=env)
+    assert done.returncode == 2 and f"{bad}:2:" in done.stderr
+    assert (out / "ftcourse.json").is_file()  # the run it was to replace is still there
+
+
 def test_missing_file_and_bad_report_are_named(env, tmp_path, ftcourse):
     done = ftcourse("finetune", "--task", "classify", "--base-model", "classifier-base",
                     "--train", tmp_path / "nope.jsonl", "--output", tmp_path / "o", env=env)

@@ -71,15 +71,20 @@ def cmd_models(args: argparse.Namespace) -> None:
 # ---- finetune ---------------------------------------------------------------------------------
 
 
-def _prepare_output(output: Path, *, overwrite: bool, resume: bool) -> None:
+def _check_output(output: Path, *, overwrite: bool, resume: bool) -> None:
+    """Refuse an unusable ``--output`` before anything is read or trained (changes nothing)."""
     if output.exists() and not output.is_dir():
         raise UsageError(f"--output {output} exists and is not a folder")
-    if output.is_dir() and any(output.iterdir()):
-        if overwrite:
-            shutil.rmtree(output)
-        elif not resume:
-            raise UsageError(f"--output {output} already exists and is not empty; pass "
-                             "--overwrite to replace it or --resume to continue its training")
+    if output.is_dir() and any(output.iterdir()) and not (overwrite or resume):
+        raise UsageError(f"--output {output} already exists and is not empty; pass "
+                         "--overwrite to replace it or --resume to continue its training")
+
+
+def _clear_output(output: Path, *, overwrite: bool) -> None:
+    """With ``--overwrite``, delete the old run — only once the new data has been read and
+    checked, so a bad file never costs the run it was meant to replace."""
+    if overwrite and output.is_dir():
+        shutil.rmtree(output)
 
 
 def _check_model_name(name: str) -> None:
@@ -104,7 +109,7 @@ def cmd_finetune(args: argparse.Namespace) -> None:
     if args.method == "full" and (args.rank or args.alpha):
         raise UsageError("--rank and --alpha are LoRA's; --method full trains every weight")
     output = Path(args.output)
-    _prepare_output(output, overwrite=args.overwrite, resume=args.resume)
+    _check_output(output, overwrite=args.overwrite, resume=args.resume)
     if args.task == "instruct":
         _finetune_instruct(args, output)
     else:
@@ -112,29 +117,12 @@ def cmd_finetune(args: argparse.Namespace) -> None:
 
 
 def read_instructions(path: str) -> list[dict[str, Any]]:
-    """Instruction rows, checked like classification rows (``FILE:LINE: what``), except that
-    ``input`` may be ``""``: Alpaca leaves it empty when the instruction says it all, and
-    :func:`~book.pipeline.instruct.format_prompt` then leaves the Input section out.
-
-    ``jsonl.read_jsonl`` refuses every empty string, so ``input`` is checked here.
-    """
+    """Instruction rows, checked like classification rows (``FILE:LINE: what``); ``input``
+    may be ``""``, and :func:`~book.pipeline.instruct.format_prompt` then leaves the Input
+    section out, as Alpaca does."""
     from book.pipeline import instruct, jsonl
 
-    required = {k: v for k, v in instruct.INSTRUCT_FIELDS.items() if k != "input"}
-    rows = jsonl.read_jsonl(path, required)
-    with open(path, encoding="utf-8", errors="replace") as handle:  # the lines read_jsonl kept
-        numbers = [n for n, line in enumerate(handle, start=1) if line.strip()]
-    problems = [f"{path}:{n}: missing field 'input' (\"\" for none; found: "
-                f"{', '.join(sorted(row))})" if "input" not in row else
-                f"{path}:{n}: field 'input' must be a string; found {json.dumps(row['input'])[:60]}"
-                for n, row in zip(numbers, rows, strict=True)
-                if not isinstance(row.get("input"), str)]
-    if len(problems) > jsonl.MAX_REPORTED:
-        problems[jsonl.MAX_REPORTED:] = [f"... and {len(problems) - jsonl.MAX_REPORTED} more "
-                                         "bad lines"]
-    if problems:
-        raise jsonl.InputError("\n".join(problems))
-    return rows
+    return jsonl.read_jsonl(path, instruct.INSTRUCT_FIELDS, may_be_empty=("input",))
 
 
 def _instruct_key(row: dict[str, Any]) -> dict[str, Any]:
@@ -165,6 +153,7 @@ def _finetune_instruct(args: argparse.Namespace, output: Path) -> None:
                                 ("rank", args.rank), ("alpha", args.alpha)) if v is not None}
     recipe = instruct.InstructRecipe(method=args.method or "lora", lr=args.lr, seed=args.seed,
                                      **chosen)
+    _clear_output(output, overwrite=args.overwrite)
     start = time.perf_counter()
     try:
         info = instruct.finetune(train, validation, args.base_model, output, recipe,
@@ -208,6 +197,7 @@ def _finetune_classify(args: argparse.Namespace, output: Path) -> None:
     chosen = {k: v for k, v in (("epochs", args.epochs), ("batch_size", args.batch_size))
               if v is not None}
     recipe = classify.ClassifyRecipe(lr=args.lr, seed=args.seed, **chosen)
+    _clear_output(output, overwrite=args.overwrite)
     start = time.perf_counter()
     try:
         result = classify.finetune(train, validation, args.base_model, output, recipe,

@@ -110,7 +110,7 @@ def markdown(a: dict[str, Any], b: dict[str, Any], rows: list[dict[str, Any]],
     for r in rows:
         lines.append(f"| {r['metric']} | {r['A']:.4f} | {r['B']:.4f} | {r['difference']:+.4f} "
                      f"| [{r['ci_low']:+.4f}, {r['ci_high']:+.4f}] | {r['winner']} |")
-    costs = [k for k in COSTS if k in a["metrics"] and k in b["metrics"]]
+    costs = [k for k in COSTS if k in a.get("metrics", {}) and k in b.get("metrics", {})]
     if costs:
         lines += ["", "Not resampled: " + "; ".join(
             f"{k} A {a['metrics'][k]:.4f}, B {b['metrics'][k]:.4f}" for k in costs) + "."]

@@ -320,8 +320,7 @@ def finetune(train_rows: Sequence[dict[str, Any]], validation_rows: Sequence[dic
     history = [{"epoch": h["epoch"], "eval_loss": h["eval_loss"]}
                for h in trainer.state.log_history if "eval_loss" in h]
     trainer.model.save_pretrained(output_dir)
-    if tokenizer.chat_template is None:
-        tokenizer.chat_template = ALPACA_CHAT_TEMPLATE
+    tokenizer.chat_template = ALPACA_CHAT_TEMPLATE  # the format it was tuned with, not the base's
     tokenizer.save_pretrained(output_dir)
     info = {"task": "instruct", "base_model": base_model, "method": recipe.method,
             "template": "alpaca-headers", "max_length": max_length, "recipe": asdict(recipe),

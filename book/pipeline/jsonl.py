@@ -10,7 +10,7 @@ the file itself, checks every row against the task's fields, and only then build
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -31,27 +31,31 @@ def _type_names(types: tuple[type, ...]) -> str:
     return " or ".join(names.get(t, t.__name__) for t in types)
 
 
-def _row_problem(row: Any, fields: FieldTypes) -> str | None:
+def _row_problem(row: Any, fields: FieldTypes, may_be_empty: Collection[str]) -> str | None:
     if not isinstance(row, dict):
         return f"expected a JSON object {{...}}; found {type(row).__name__}"
     for name, types in fields.items():
         if name not in row:
             found = ", ".join(sorted(map(str, row))) or "no fields"
-            return f"missing field {name!r} (found: {found})"
+            hint = '"" for none; ' if name in may_be_empty else ""
+            return f"missing field {name!r} ({hint}found: {found})"
         value = row[name]
         # bool is an int in Python, but a label `true` is almost certainly a mistake
         if isinstance(value, bool) or not isinstance(value, types):
             return f"field {name!r} must be {_type_names(types)}; found {json.dumps(value)[:60]}"
-        if isinstance(value, str) and not value.strip():
+        if isinstance(value, str) and not value.strip() and name not in may_be_empty:
             return f"field {name!r} is empty"
     return None
 
 
-def read_jsonl(path: str | Path, fields: FieldTypes) -> list[dict[str, Any]]:
+def read_jsonl(path: str | Path, fields: FieldTypes,
+               may_be_empty: Collection[str] = ()) -> list[dict[str, Any]]:
     """The rows of ``path``, each a dict with at least ``fields`` of the right types.
 
-    Blank lines are skipped. Raises :class:`InputError` listing the first bad lines as
-    ``FILE:LINE: problem``; nothing is returned unless every line is good.
+    A string field must not be blank unless it is in ``may_be_empty`` (Alpaca's ``input`` is
+    ``""`` when the instruction says it all). Blank lines are skipped. Raises
+    :class:`InputError` listing the first bad lines as ``FILE:LINE: problem``; nothing is
+    returned unless every line is good.
     """
     path = Path(path)
     if not path.is_file():
@@ -66,7 +70,7 @@ def read_jsonl(path: str | Path, fields: FieldTypes) -> list[dict[str, Any]]:
             except json.JSONDecodeError as exc:
                 problems.append(f"{path}:{number}: not valid JSON ({exc.msg}, column {exc.colno})")
                 continue
-            problem = _row_problem(row, fields)
+            problem = _row_problem(row, fields, may_be_empty)
             if problem:
                 problems.append(f"{path}:{number}: {problem}")
             else:
