@@ -50,3 +50,14 @@ def cache_dir() -> Path:
     if (REPO_ROOT / "pyproject.toml").exists():
         return REPO_ROOT / ".cache"
     return Path.home() / ".cache" / "ftcourse"
+
+
+def shown_path(path: str | Path) -> str:
+    """``path`` as a page or report should print it: relative to the checkout (``.cache/kit``)
+    or to the home folder (``~/...``), so a published page shows no build machine's paths."""
+    path = Path(path).expanduser().resolve()
+    for base, prefix in ((REPO_ROOT, ""), (Path.home().resolve(), "~/")):
+        if path.is_relative_to(base):
+            return prefix + str(path.relative_to(base)) if path != base else prefix or "."
+    return str(path)
+

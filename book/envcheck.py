@@ -289,7 +289,7 @@ def check_cache(cache: Path | None = None) -> Row:
     if not os.access(existing, os.W_OK | os.X_OK):
         return Row("cache folder", "FAIL", f"{folder}: {existing} is not writable", fix_path)
     free_gib = shutil.disk_usage(existing).free / GIB
-    found = f"{folder} ({free_gib:.1f} GiB free)"
+    found = f"{config.shown_path(folder)} ({free_gib:.1f} GiB free)"
     if free_gib < DISK_FAIL_GIB:
         return Row(
             "cache folder",
@@ -347,7 +347,7 @@ def check_kit() -> Row:
             "build it: `make kit` (or `python -m book.kit build`)",
         )
     files = manifest.get("files", {}) if isinstance(manifest, dict) else {}
-    return Row("offline kit", "PASS", f"{root} ({len(files)} files verified)")
+    return Row("offline kit", "PASS", f"{config.shown_path(root)} ({len(files)} files verified)")
 
 
 def check_hub(enabled: bool | None = None) -> Row:

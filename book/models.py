@@ -26,12 +26,13 @@ same exclusion holds: activations are not counted, and with LoRA they are most o
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
 from book import kit
-from book.config import source
+from book.config import cache_dir, shown_path, source
 
 BYTES_INFERENCE = 4
 """float32 weights."""
@@ -181,6 +182,7 @@ def resolve(name: str) -> str:
         raise
     if hub and spec.hub_id is not None:
         return spec.hub_id
+    _show_cache_paths_relative()  # transformers' load report would print the kit's full path
     return str(kit.ensure().lm)  # the one kit model stands in for every registered model
 
 
@@ -199,6 +201,25 @@ def _tokenizer(path: str):
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
     return tokenizer
+
+
+class _CachePathsShown(logging.Filter):
+    """Rewrite the course cache's absolute path in transformers' log lines ("LOAD REPORT from:
+    /home/.../.cache/kit/lm") as ``config.shown_path`` prints it: pages show no build paths."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        cache = str(cache_dir())
+        if isinstance(record.msg, str) and cache in record.msg:
+            record.msg = record.msg.replace(cache, shown_path(cache))
+        return True
+
+
+def _show_cache_paths_relative() -> None:
+    from transformers.utils import logging as hf_logging
+
+    for handler in hf_logging.get_logger().handlers:  # the library's root handler
+        if not any(isinstance(f, _CachePathsShown) for f in handler.filters):
+            handler.addFilter(_CachePathsShown())
 
 
 def load_causal_lm(name: str, **kwargs: Any):
