@@ -18,10 +18,12 @@ from pathlib import Path
 from typing import Any
 
 import nbformat
+from IPython.core.inputtransformer2 import TransformerManager
 
 MAX_NOTEBOOK_MB = 20.0
 MAX_CODE_BYTES = 2 * 1024 * 1024
-_MAGIC = re.compile(r"^(\s*)([%!].*)$")
+_IPYTHON_CALL = "get_ipython()"
+"""What IPython's input transformer turns a line magic or shell escape into."""
 
 
 class SubmissionError(Exception):
@@ -105,18 +107,30 @@ def _source(cell: Any) -> str:
 
 
 def _strip_magics(source: str, label: str, notes: list[str]) -> str:
-    """Replace ``%magic`` and ``!shell`` lines by ``pass`` (keeps indentation valid)."""
+    """Replace ``%magic`` and ``!shell`` lines by ``pass`` (keeps indentation valid).
+
+    Which lines are magics is decided the way IPython decides, by its own input transformer:
+    a line that merely starts with ``!`` or ``%`` inside brackets (a black-formatted
+    ``!= len(x)`` continuation) is Python and is kept. ``files = !ls`` becomes ``files = None``.
+    """
     if source.lstrip().startswith("%%"):
         notes.append(f"{label}: a cell magic ({source.strip().splitlines()[0]}) was skipped; "
                      "the grader runs plain Python")
         return ""
+    try:
+        transformed = TransformerManager().transform_cell(source).splitlines()
+    except Exception:  # IPython cannot read it either; Python will report where it fails
+        return source
+    original = source.splitlines()
+    if len(transformed) != len(original):  # e.g. a cell magic further down: run as IPython would
+        return "\n".join(transformed)
     lines = []
-    for line in source.splitlines():
-        match = _MAGIC.match(line)
-        if match:
-            notes.append(f"{label}: dropped `{match.group(2)[:60]}` (notebook magics and shell "
+    for line, as_python in zip(original, transformed, strict=True):
+        if line != as_python and _IPYTHON_CALL in as_python:
+            notes.append(f"{label}: dropped `{line.strip()[:60]}` (notebook magics and shell "
                          "commands do not run at grading time)")
-            line = f"{match.group(1)}pass"
+            before, _ = as_python.split(_IPYTHON_CALL, 1)
+            line = before + ("None" if before.strip() else "pass")
         lines.append(line)
     return "\n".join(lines)
 

@@ -86,6 +86,17 @@ def test_program_skips_test_cells_and_drops_magics_with_a_note() -> None:
     assert any("cell magic" in n for n in program.notes)
 
 
+def test_magics_are_found_the_way_ipython_finds_them() -> None:
+    # a black-formatted continuation that starts with "!=" is Python, not a shell escape
+    code = ("x, y = [1], [2]\nsame = (\n    len(x)\n    != len(y)\n)\n"
+            "files = !ls\n%time z = 1\n")
+    nb = notebook(CORRECT_ADD, CORRECT_MEAN, extra=(code,))
+    program = build_program(nb, release())
+    source = program.cells[-1]["source"]
+    assert "    != len(y)" in source and "files = None" in source and "\npass" in source
+    assert sum("dropped" in n for n in program.notes) == 2
+
+
 def test_failing_cell_is_reported_and_the_rest_still_runs() -> None:
     nb = notebook(CORRECT_ADD, CORRECT_MEAN)
     nb.cells.insert(2, new_code_cell("1 / 0"))
