@@ -87,7 +87,9 @@ def exercises_in(nb: nbformat.NotebookNode) -> list[str]:
 
 
 def _meta(cell: Any) -> dict[str, Any]:
-    meta = cell.get("metadata", {}).get("nbgrader", {})
+    """The cell's nbgrader metadata; ``{}`` when any level of it is not a mapping."""
+    metadata = cell.get("metadata") if isinstance(cell, dict) else None
+    meta = metadata.get("nbgrader") if isinstance(metadata, dict) else None
     return meta if isinstance(meta, dict) else {}
 
 
@@ -103,7 +105,7 @@ def _is_protected(cell: Any) -> bool:
 
 def _source(cell: Any) -> str:
     source = cell.get("source", "")
-    return "".join(source) if isinstance(source, list) else str(source)
+    return "".join(map(str, source)) if isinstance(source, list) else str(source)
 
 
 def _strip_magics(source: str, label: str, notes: list[str]) -> str:
@@ -159,6 +161,10 @@ def build_program(submission: Any, release: Any | None = None) -> Program:
                     program.add(f"released cell {grade_id}", _source(released[i]))
 
     for n, cell in enumerate(submission.cells, start=1):
+        if not isinstance(cell, dict):
+            program.notes.append(f"cell {n} is not a notebook cell ({type(cell).__name__}); "
+                                 "skipped")
+            continue
         if cell.get("cell_type") != "code":
             continue
         label = f"cell {n}"

@@ -97,6 +97,15 @@ def test_magics_are_found_the_way_ipython_finds_them() -> None:
     assert sum("dropped" in n for n in program.notes) == 2
 
 
+def test_malformed_cells_are_skipped_or_read_not_crashed_on() -> None:
+    nb = notebook(CORRECT_ADD, CORRECT_MEAN)
+    nb.cells += [5, {"cell_type": "code", "metadata": [1], "source": [1, 2]},
+                 {"cell_type": "code", "metadata": {"nbgrader": [1]}, "source": "y = 2"}]
+    program = build_program(nb, release())
+    assert [c["source"] for c in program.cells][-2:] == ["12", "y = 2"]
+    assert any("not a notebook cell (int)" in n for n in program.notes)
+
+
 def test_failing_cell_is_reported_and_the_rest_still_runs() -> None:
     nb = notebook(CORRECT_ADD, CORRECT_MEAN)
     nb.cells.insert(2, new_code_cell("1 / 0"))
