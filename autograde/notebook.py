@@ -7,10 +7,45 @@ is trusted there.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import contextlib
+import signal
+import threading
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from autograde.exercise import CheckResult, call_driver, describe_exception, judge, visible_checks
+from autograde.spec import StudentError
+
+
+class CheckTimedOut(StudentError):
+    """The student's code ran past the check's time limit (a loop that never ends, say)."""
+
+
+@contextlib.contextmanager
+def time_limit(seconds: float) -> Iterator[None]:
+    """Stop the code inside after ``seconds`` with :class:`CheckTimedOut`.
+
+    Why: in Jupyter a self-check that never returns would hang the notebook; the grader has
+    its own limits, but the student's kernel has none. Uses ``SIGALRM``, so it works in the
+    main thread on Linux and macOS (where kernels run cells); elsewhere there is no limit.
+    """
+    main_thread = threading.current_thread() is threading.main_thread()
+    if not hasattr(signal, "setitimer") or not main_thread:
+        yield
+        return
+
+    def stop(signum, frame):
+        raise CheckTimedOut(f"your code was still running after {seconds:g} s, this check's "
+                            "time limit: look for a loop that never ends, or work far larger "
+                            "than the check asks for")
+
+    previous = signal.signal(signal.SIGALRM, stop)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def run_visible(exercise: str, part: str, ns: Mapping[str, Any]) -> list[CheckResult]:
@@ -21,7 +56,8 @@ def run_visible(exercise: str, part: str, ns: Mapping[str, Any]) -> list[CheckRe
         raise KeyError(f"{exercise} has no visible checks in part {part!r}")
     for check in checks:
         try:
-            output, error = call_driver(exercise, check, ns), None
+            with time_limit(check.timeout_s):
+                output, error = call_driver(exercise, check, ns), None
         except Exception as exc:  # the student's code failing is a result, not a crash
             output, error = None, describe_exception(exc)
         results.append(judge(exercise, check, output, error=error))
